@@ -1,0 +1,12 @@
+//! `tfchain`: the TFChain validator node.
+
+mod benchmarking;
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> polkadot_sdk::sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,159 @@
+//! Runtime-level tests: fees, the genesis presets (built through the wasm `GenesisBuilder`, as
+//! the node builds them) and metadata.
+
+use crate::{
+	configs::monetary::{WeightToFee, BASE_EXTRINSIC_FEE},
+	genesis_config_presets::{preset_names, ENDOWMENT, FOUR_VALIDATORS_PRESET},
+	AccountId, Runtime, System, VERSION, WASM_BINARY,
+};
+use polkadot_sdk::{
+	frame_support::weights::{constants::ExtrinsicBaseWeight, WeightToFee as _},
+	pallet_balances, pallet_collective, pallet_membership, pallet_session,
+	sc_chain_spec::GenesisConfigBuilderRuntimeCaller,
+	sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET},
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+};
+use tfchain_primitives::constants::{DEFAULT_SESSION_LENGTH, MILLICENTS};
+
+/// Storage of a named preset, built by the wasm runtime's `GenesisBuilder`.
+fn preset_ext(name: &str) -> TestExternalities {
+	let wasm = WASM_BINARY.expect("the wasm runtime is built for these tests");
+	let storage = GenesisConfigBuilderRuntimeCaller::<()>::new(wasm)
+		.get_storage_for_named_preset(Some(&name.to_string()))
+		.unwrap_or_else(|e| panic!("preset {name} builds: {e}"));
+	TestExternalities::new(storage)
+}
+
+fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
+	keys.iter().map(|k| k.to_account_id()).collect()
+}
+
+#[test]
+fn extrinsic_base_fee_is_a_tenth_of_a_cent() {
+	let fee = WeightToFee::weight_to_fee(&ExtrinsicBaseWeight::get());
+	assert_eq!(BASE_EXTRINSIC_FEE, 10_000);
+	assert!(fee.abs_diff(BASE_EXTRINSIC_FEE) < MILLICENTS, "base fee {fee}");
+}
+
+#[test]
+fn all_presets_are_listed() {
+	let names: Vec<String> =
+		preset_names().into_iter().map(|p| String::from_utf8(p.into()).unwrap()).collect();
+	assert_eq!(names, [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET, FOUR_VALIDATORS_PRESET]);
+}
+
+/// Checks what every preset must hold, given its validators.
+fn assert_valid_genesis(name: &str, validators: &[Sr25519Keyring]) {
+	preset_ext(name).execute_with(|| {
+		let validators = accounts(validators);
+		// The validator set, its approvals and the session's active set all agree.
+		assert_eq!(pallet_validator_set::Validators::<Runtime>::get().into_inner(), validators);
+		assert_eq!(
+			pallet_validator_set::ApprovedValidators::<Runtime>::get().into_inner(),
+			validators
+		);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), validators);
+		assert_eq!(
+			pallet_validator_set::SessionLength::<Runtime>::get(),
+			DEFAULT_SESSION_LENGTH
+		);
+		// Authorities come from the session keys.
+		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<Runtime>::get().len(), validators.len());
+		assert_eq!(
+			polkadot_sdk::pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
+			validators.len()
+		);
+		// Council: Alice and Bob, in both the collective and the membership pallet.
+		let council = accounts(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob]);
+		let mut members =
+			pallet_membership::Members::<Runtime, pallet_membership::Instance1>::get().into_inner();
+		members.sort();
+		let mut expected = council.clone();
+		expected.sort();
+		assert_eq!(members, expected);
+		assert_eq!(
+			pallet_collective::Members::<Runtime, pallet_collective::Instance1>::get(),
+			expected
+		);
+		// Dev accounts are endowed, and issuance is exactly their sum.
+		let endowed = Sr25519Keyring::well_known().count() as u128;
+		for key in Sr25519Keyring::well_known() {
+			assert_eq!(System::account(key.to_account_id()).data.free, ENDOWMENT);
+		}
+		assert_eq!(
+			pallet_balances::TotalIssuance::<Runtime>::get(),
+			ENDOWMENT * endowed
+		);
+	});
+}
+
+#[test]
+fn development_preset_is_valid() {
+	assert_valid_genesis(DEV_RUNTIME_PRESET, &[Sr25519Keyring::Alice]);
+}
+
+#[test]
+fn local_testnet_preset_is_valid() {
+	assert_valid_genesis(LOCAL_TESTNET_RUNTIME_PRESET, &[Sr25519Keyring::Alice, Sr25519Keyring::Bob]);
+}
+
+#[test]
+fn four_validators_preset_is_valid() {
+	assert_valid_genesis(
+		FOUR_VALIDATORS_PRESET,
+		&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave],
+	);
+}
+
+#[test]
+fn pallet_indices_match_tfchain() {
+	use polkadot_sdk::frame_support::traits::PalletInfoAccess;
+	let expected: [(&str, usize); 14] = [
+		("System", 0),
+		("Timestamp", 1),
+		("Utility", 3),
+		("Scheduler", 4),
+		("ValidatorSet", 10),
+		("Session", 11),
+		("Aura", 12),
+		("Grandpa", 13),
+		("Authorship", 15),
+		("Balances", 20),
+		("TransactionPayment", 21),
+		("RuntimeUpgrade", 31),
+		("Council", 40),
+		("CouncilMembership", 41),
+	];
+	let actual = [
+		(crate::System::name(), crate::System::index()),
+		(crate::Timestamp::name(), crate::Timestamp::index()),
+		(crate::Utility::name(), crate::Utility::index()),
+		(crate::Scheduler::name(), crate::Scheduler::index()),
+		(crate::ValidatorSet::name(), crate::ValidatorSet::index()),
+		(crate::Session::name(), crate::Session::index()),
+		(crate::Aura::name(), crate::Aura::index()),
+		(crate::Grandpa::name(), crate::Grandpa::index()),
+		(crate::Authorship::name(), crate::Authorship::index()),
+		(crate::Balances::name(), crate::Balances::index()),
+		(crate::TransactionPayment::name(), crate::TransactionPayment::index()),
+		(crate::RuntimeUpgrade::name(), crate::RuntimeUpgrade::index()),
+		(crate::Council::name(), crate::Council::index()),
+		(crate::CouncilMembership::name(), crate::CouncilMembership::index()),
+	];
+	assert_eq!(actual, expected);
+}
+
+#[test]
+fn metadata_is_served_at_v14_v15_and_v16() {
+	let versions = Runtime::metadata_versions();
+	for v in [14, 15, 16] {
+		assert!(versions.contains(&v), "metadata v{v} in {versions:?}");
+		assert!(Runtime::metadata_at_version(v).is_some());
+	}
+}
+
+#[test]
+fn version_keeps_tfchain_spec_name() {
+	assert_eq!(VERSION.spec_name, "substrate-threefold");
+}
