@@ -9,6 +9,9 @@ NODE_BIN="$CARGO_TARGET_DIR/release/tfchain"
 # --mode validate-block` (a parachain PoV mode) uses; building its wasm costs minutes for nothing
 # on a solochain. Set it in every invocation: a change re-runs its build script.
 export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
+# The wasm builder looks for the workspace's Cargo.lock above the target directory; ours is
+# outside the checkout, so tell it where the workspace is.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 

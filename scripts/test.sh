@@ -14,7 +14,7 @@ build_workspace
 
 log "running the workspace tests (unit, runtime, end-to-end)"
 # End-to-end tests start several nodes each; one test binary at a time keeps two cores enough.
-cargo test --locked --release --workspace -- --test-threads 1
+cargo test --locked --release --workspace --no-fail-fast -- --test-threads 1
 
 log "running the pallet benchmark tests"
 for pallet in pallet-validator-set; do

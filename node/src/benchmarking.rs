@@ -5,7 +5,6 @@ use polkadot_sdk::{
 	frame_benchmarking_cli::ExtrinsicBuilder,
 	frame_system, pallet_balances, pallet_transaction_payment,
 	sc_cli::Result,
-	sc_client_api::UsageProvider,
 	sp_core::{Encode, Pair},
 	sp_inherents::{InherentData, InherentDataProvider},
 	sp_keyring::Sr25519Keyring,
@@ -13,7 +12,7 @@ use polkadot_sdk::{
 	sp_timestamp,
 };
 use std::{sync::Arc, time::Duration};
-use tfchain_runtime::{AccountId, Balance, Nonce, RuntimeCall, Runtime};
+use tfchain_runtime::{AccountId, Balance, Nonce, Runtime, RuntimeCall};
 
 /// Builds `System::remark` extrinsics signed by Alice: the cheapest signed extrinsic.
 pub struct RemarkBuilder {

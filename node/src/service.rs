@@ -2,13 +2,16 @@
 
 use futures::FutureExt;
 use polkadot_sdk::{
-	sc_basic_authorship, sc_client_api::{Backend, BlockBackend},
-	sc_consensus, sc_consensus_aura::{self, ImportQueueParams, SlotProportion, StartAuraParams},
+	sc_basic_authorship,
+	sc_client_api::{Backend, BlockBackend},
+	sc_consensus,
+	sc_consensus_aura::{self, ImportQueueParams, SlotProportion, StartAuraParams},
 	sc_consensus_grandpa::{self, SharedVoterState},
 	sc_executor, sc_network, sc_offchain,
 	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
 	sc_telemetry::{Telemetry, TelemetryWorker},
-	sc_transaction_pool, sc_transaction_pool_api::OffchainTransactionPoolFactory,
+	sc_transaction_pool,
+	sc_transaction_pool_api::OffchainTransactionPoolFactory,
 	sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair},
 	sp_io, sp_runtime, sp_timestamp,
 };
@@ -51,8 +54,10 @@ pub type Service = sc_service::PartialComponents<
 /// Inherent data for a block at the current time: the timestamp and the Aura slot.
 fn inherent_data_providers(
 	slot_duration: polkadot_sdk::sp_consensus_aura::SlotDuration,
-) -> (polkadot_sdk::sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider)
-{
+) -> (
+	polkadot_sdk::sp_consensus_aura::inherents::InherentDataProvider,
+	sp_timestamp::InherentDataProvider,
+) {
 	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
 	let slot =
 		polkadot_sdk::sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
@@ -295,9 +300,7 @@ pub fn new_full<
 		)?;
 
 		// Authoring is essential: if it fails, the node stops.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_grandpa {

@@ -1,6 +1,9 @@
 //! The runtime APIs: TFChain's set plus `TransactionPaymentCallApi`, `GenesisBuilder` and pallet
 //! view functions. Metadata is served at versions 14, 15 and 16.
 
+// `impl_runtime_apis!` generates public items (`RuntimeApi`, …) without docs.
+#![allow(missing_docs)]
+
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
 	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
@@ -10,13 +13,11 @@ use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support::{
 		genesis_builder_helper::{build_state, get_preset},
-		view_functions::{runtime_api::RuntimeViewFunction, ViewFunctionDispatchError, ViewFunctionId},
+		view_functions::{self, ViewFunctionDispatchError, ViewFunctionId},
 		weights::Weight,
 	},
-	frame_system_rpc_runtime_api, pallet_transaction_payment,
-	pallet_transaction_payment_rpc_runtime_api::{
-		FeeDetails, RuntimeDispatchInfo, TransactionPaymentApi, TransactionPaymentCallApi,
-	},
+	frame_system_rpc_runtime_api,
+	pallet_transaction_payment_rpc_runtime_api::{self, FeeDetails, RuntimeDispatchInfo},
 	sp_api::{self, impl_runtime_apis},
 	sp_block_builder,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -155,7 +156,9 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl TransactionPaymentApi<Block, Balance> for Runtime {
+	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance>
+		for Runtime
+	{
 		fn query_info(
 			uxt: <Block as BlockT>::Extrinsic,
 			len: u32,
@@ -176,7 +179,9 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl TransactionPaymentCallApi<Block, Balance, RuntimeCall> for Runtime {
+	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentCallApi<Block, Balance, RuntimeCall>
+		for Runtime
+	{
 		fn query_call_info(call: RuntimeCall, len: u32) -> RuntimeDispatchInfo<Balance> {
 			TransactionPayment::query_call_info(call, len)
 		}
@@ -194,7 +199,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl RuntimeViewFunction<Block> for Runtime {
+	impl view_functions::runtime_api::RuntimeViewFunction<Block> for Runtime {
 		fn execute_view_function(
 			id: ViewFunctionId,
 			input: Vec<u8>,

@@ -1,5 +1,7 @@
 //! The pallets benchmarked in this runtime (`scripts/benchmark.sh` runs ours).
 
+#![warn(missing_docs)]
+
 use crate::{AllPalletsWithSystem, Runtime};
 use alloc::{string::String, vec::Vec};
 use polkadot_sdk::{

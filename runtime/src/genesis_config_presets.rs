@@ -6,6 +6,8 @@
 //! The session length is the production default unless a chain spec patches
 //! `validatorSet.sessionLength` (the end-to-end tests do, to rotate sessions in seconds).
 
+#![warn(missing_docs)]
+
 use crate::{
 	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, ValidatorSetConfig,

@@ -11,9 +11,18 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime` nests deeply.
 #![recursion_limit = "256"]
+// The runtime macro generates public types (`RuntimeCall`, `RuntimeEvent`, …) without docs at
+// this level; our own modules turn the lint back on (`#![warn(missing_docs)]`).
+#![allow(missing_docs)]
 
+/// The wasm runtime built by `build.rs` (`None` with `SKIP_WASM_BUILD`).
 #[cfg(feature = "std")]
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+#[allow(missing_docs)]
+mod wasm_binary {
+	include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+}
+#[cfg(feature = "std")]
+pub use wasm_binary::{WASM_BINARY, WASM_BINARY_BLOATY, WASM_BINARY_PATH};
 
 extern crate alloc;
 
@@ -74,12 +83,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 2,
 	system_version: 1,
 };
-
-/// The native version, reported by the node.
-#[cfg(feature = "std")]
-pub fn native_version() -> sp_version::NativeVersion {
-	sp_version::NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// The address format for describing accounts.
 pub type Address = sp_runtime::MultiAddress<AccountId, ()>;

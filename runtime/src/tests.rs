@@ -54,12 +54,12 @@ fn assert_valid_genesis(name: &str, validators: &[Sr25519Keyring]) {
 			validators
 		);
 		assert_eq!(pallet_session::Validators::<Runtime>::get(), validators);
-		assert_eq!(
-			pallet_validator_set::SessionLength::<Runtime>::get(),
-			DEFAULT_SESSION_LENGTH
-		);
+		assert_eq!(pallet_validator_set::SessionLength::<Runtime>::get(), DEFAULT_SESSION_LENGTH);
 		// Authorities come from the session keys.
-		assert_eq!(polkadot_sdk::pallet_aura::Authorities::<Runtime>::get().len(), validators.len());
+		assert_eq!(
+			polkadot_sdk::pallet_aura::Authorities::<Runtime>::get().len(),
+			validators.len()
+		);
 		assert_eq!(
 			polkadot_sdk::pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
 			validators.len()
@@ -81,10 +81,7 @@ fn assert_valid_genesis(name: &str, validators: &[Sr25519Keyring]) {
 		for key in Sr25519Keyring::well_known() {
 			assert_eq!(System::account(key.to_account_id()).data.free, ENDOWMENT);
 		}
-		assert_eq!(
-			pallet_balances::TotalIssuance::<Runtime>::get(),
-			ENDOWMENT * endowed
-		);
+		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), ENDOWMENT * endowed);
 	});
 }
 
@@ -95,14 +92,22 @@ fn development_preset_is_valid() {
 
 #[test]
 fn local_testnet_preset_is_valid() {
-	assert_valid_genesis(LOCAL_TESTNET_RUNTIME_PRESET, &[Sr25519Keyring::Alice, Sr25519Keyring::Bob]);
+	assert_valid_genesis(
+		LOCAL_TESTNET_RUNTIME_PRESET,
+		&[Sr25519Keyring::Alice, Sr25519Keyring::Bob],
+	);
 }
 
 #[test]
 fn four_validators_preset_is_valid() {
 	assert_valid_genesis(
 		FOUR_VALIDATORS_PRESET,
-		&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave],
+		&[
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		],
 	);
 }
 

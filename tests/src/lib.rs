@@ -177,7 +177,6 @@ impl Node {
 			.arg(self.prometheus_port.to_string())
 			.arg("--no-mdns")
 			.arg("--no-telemetry")
-			.arg("--no-hardware-benchmarks")
 			.arg("--allow-private-ip")
 			.arg("--discover-local")
 			.args(["--log", "info,runtime=debug"]);
@@ -187,20 +186,18 @@ impl Node {
 		for bootnode in &self.config.bootnodes {
 			cmd.arg("--bootnodes").arg(bootnode);
 		}
-		cmd.args(&self.config.extra_args)
-			.stdin(Stdio::null())
-			.stdout(log.try_clone()?)
-			.stderr(log);
-		self.child = Some(
-			cmd.spawn().with_context(|| format!("starting {}", binary.display()))?,
-		);
+		cmd.args(&self.config.extra_args).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+		self.child = Some(cmd.spawn().with_context(|| format!("starting {}", binary.display()))?);
 
+		// Only this run's part of the log counts (a restarted node appends to it).
+		let log_start = fs::metadata(&self.log_path).map(|m| m.len() as usize).unwrap_or(0);
 		let deadline = Instant::now() + Duration::from_secs(60);
 		loop {
 			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
 				bail!("node {} exited with {status}:\n{}", self.config.name, self.log_tail(40));
 			}
 			let log = fs::read_to_string(&self.log_path).unwrap_or_default();
+			let log = log.get(log_start..).unwrap_or_default();
 			if self.peer_id.is_empty() {
 				if let Some(id) = log
 					.lines()
@@ -266,9 +263,7 @@ impl Node {
 		use tokio::io::{AsyncReadExt, AsyncWriteExt};
 		let mut stream =
 			tokio::net::TcpStream::connect(("127.0.0.1", self.prometheus_port)).await?;
-		stream
-			.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-			.await?;
+		stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").await?;
 		let mut response = String::new();
 		stream.read_to_string(&mut response).await?;
 		Ok(response)
@@ -350,7 +345,7 @@ pub async fn submit(
 		.with_context(|| format!("submitting {pallet}.{call}"))?
 		.wait_for_finalized_success()
 		.await
-		.with_context(|| format!("{pallet}.{call} did not succeed"))?;
+		.map_err(|e| anyhow!("{pallet}.{call} did not succeed: {e:?}"))?;
 	let mut out = Vec::new();
 	for event in events.iter() {
 		let event = event?;

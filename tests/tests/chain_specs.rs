@@ -31,8 +31,7 @@ fn generated(chain: &str) -> Result<serde_json::Value> {
 fn committed_chain_specs_match_the_presets() -> Result<()> {
 	let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs");
 	for (chain, file) in [("local", "local.json"), ("four", "four-validators.json")] {
-		let committed: serde_json::Value =
-			serde_json::from_slice(&std::fs::read(dir.join(file))?)?;
+		let committed: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(file))?)?;
 		assert!(
 			committed["genesis"]["raw"]["top"].get(CODE_KEY).is_some(),
 			"{file} carries the runtime code"

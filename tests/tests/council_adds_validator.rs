@@ -22,7 +22,8 @@ fn short_session_spec(dir: &TempDir) -> Result<String> {
 	}
 	let mut spec: serde_json::Value = serde_json::from_slice(&output.stdout)?;
 	let genesis = &mut spec["genesis"]["runtimeGenesis"];
-	let patch = if genesis.get("patch").is_some() { &mut genesis["patch"] } else { &mut genesis["config"] };
+	let patch =
+		if genesis.get("patch").is_some() { &mut genesis["patch"] } else { &mut genesis["config"] };
 	patch["validatorSet"]["sessionLength"] = SESSION_LENGTH.into();
 	let path = dir.path().join("short-sessions.json");
 	std::fs::write(&path, serde_json::to_vec(&spec)?)?;
@@ -38,8 +39,9 @@ async fn aura_author(client: &Client, number: u64) -> Result<[u8; 32]> {
 		.logs
 		.iter()
 		.find_map(|item| match item {
-			DigestItem::PreRuntime(engine, data) if engine == b"aura" =>
-				<u64 as codec::Decode>::decode(&mut &data[..]).ok(),
+			DigestItem::PreRuntime(engine, data) if engine == b"aura" => {
+				<u64 as codec::Decode>::decode(&mut &data[..]).ok()
+			},
 			_ => None,
 		})
 		.ok_or_else(|| anyhow!("block {number} has no Aura pre-digest"))?;
@@ -56,8 +58,7 @@ async fn council_motion_adds_a_validator_that_then_authors() -> Result<()> {
 	let chain = short_session_spec(&spec_dir)?;
 	let alice_node = Node::start(NodeConfig::validator("alice", &chain, 1)).await?;
 	let charlie_node =
-		Node::start(NodeConfig::validator("charlie", &chain, 3).with_bootnode(&alice_node))
-			.await?;
+		Node::start(NodeConfig::validator("charlie", &chain, 3).with_bootnode(&alice_node)).await?;
 	let client = alice_node.client().await?;
 	wait_for_finalized(&client, 1, BLOCKS_TIMEOUT).await?;
 
@@ -74,7 +75,8 @@ async fn council_motion_adds_a_validator_that_then_authors() -> Result<()> {
 			subxt::rpcs::rpc_params![format!("0x{}", hex::encode(charlie.public_key().0))],
 		)
 		.await?;
-	let keys = hex::decode(generated["keys"].as_str().unwrap_or_default().trim_start_matches("0x"))?;
+	let keys =
+		hex::decode(generated["keys"].as_str().unwrap_or_default().trim_start_matches("0x"))?;
 	let proof =
 		hex::decode(generated["proof"].as_str().unwrap_or_default().trim_start_matches("0x"))?;
 	assert_eq!(keys.len(), 64, "aura (32 bytes) then grandpa (32 bytes): {generated}");
@@ -98,7 +100,10 @@ async fn council_motion_adds_a_validator_that_then_authors() -> Result<()> {
 	// a 2-of-2 vote meets the 3/5 threshold.
 	let add_charlie = Value::unnamed_variant(
 		"ValidatorSet",
-		[Value::named_variant("add_validator", [("validator_id", Value::from_bytes(charlie.public_key().0))])],
+		[Value::named_variant(
+			"add_validator",
+			[("validator_id", Value::from_bytes(charlie.public_key().0))],
+		)],
 	);
 	let events = submit(
 		&client,
@@ -118,14 +123,17 @@ async fn council_motion_adds_a_validator_that_then_authors() -> Result<()> {
 		.cloned()
 		.ok_or_else(|| anyhow!("Proposed without a hash: {proposed}"))?;
 
-	submit(
-		&client,
-		&bob,
-		"Council",
-		"vote",
-		vec![proposal_hash.clone(), Value::u128(proposal_index), Value::bool(true)],
-	)
-	.await?;
+	// Both members vote aye (the proposer's vote is not implied).
+	for member in [&alice, &bob] {
+		submit(
+			&client,
+			member,
+			"Council",
+			"vote",
+			vec![proposal_hash.clone(), Value::u128(proposal_index), Value::bool(true)],
+		)
+		.await?;
+	}
 	let events = submit(
 		&client,
 		&alice,

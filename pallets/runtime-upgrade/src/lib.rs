@@ -52,8 +52,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Forward to `frame_system::set_code` as root and waive the fee.
 		pub(crate) fn do_set_code(code: Vec<u8>) -> DispatchResultWithPostInfo {
-			let post = frame_system::Pallet::<T>::set_code(frame_system::RawOrigin::Root.into(), code)
-				.map_err(|e| e.error)?;
+			let post =
+				frame_system::Pallet::<T>::set_code(frame_system::RawOrigin::Root.into(), code)
+					.map_err(|e| e.error)?;
 			Ok(PostDispatchInfo { actual_weight: post.actual_weight, pays_fee: Pays::No })
 		}
 	}

@@ -90,7 +90,10 @@ fn council_or_root_can_upgrade_and_it_is_free() {
 			assert_eq!(post.pays_fee, Pays::No);
 			assert_eq!(frame::deps::sp_io::storage::get(b":code").as_deref(), Some(&code[..]));
 			System::assert_last_event(
-				frame_system::Event::CodeUpdated { hash: <Test as frame_system::Config>::Hashing::hash(&code) }.into(),
+				frame_system::Event::CodeUpdated {
+					hash: <Test as frame_system::Config>::Hashing::hash(&code),
+				}
+				.into(),
 			);
 		});
 	}

@@ -7,13 +7,14 @@ use frame::prelude::*;
 use polkadot_sdk::pallet_session::{self, SessionManager};
 
 impl<T: Config> Pallet<T> {
-	/// Fill the set at genesis: every initial validator is also approved.
+	/// Fill the set at genesis: every initial validator is also approved. An empty list (the
+	/// default genesis config) leaves the set empty; a non-empty one needs `MinAuthorities`.
 	pub(crate) fn initialize(
 		validators: &[T::AccountId],
 		session_length: Option<BlockNumberFor<T>>,
 	) -> DispatchResult {
 		ensure!(
-			validators.len() >= T::MinAuthorities::get() as usize,
+			validators.is_empty() || validators.len() >= T::MinAuthorities::get() as usize,
 			Error::<T>::TooLowValidatorCount
 		);
 		for validator in validators {
@@ -138,9 +139,9 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 		Some(Validators::<T>::get().into_inner())
 	}
 
-	fn end_session(_end_index: SessionIndex) {}
+	fn end_session(_end_index: u32) {}
 
-	fn start_session(_start_index: SessionIndex) {}
+	fn start_session(_start_index: u32) {}
 }
 
 /// The current session length, read from storage: the `Period` of

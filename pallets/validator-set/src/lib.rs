@@ -48,7 +48,8 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config:
-		frame_system::Config + pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+		frame_system::Config
+		+ pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
 	{
 		/// Who may add and remove validators and change the session length (root or a 3/5
 		/// council motion on TFChain).
@@ -156,7 +157,9 @@ pub mod pallet {
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}
@@ -205,7 +208,10 @@ pub mod pallet {
 		/// Origin: `AddRemoveOrigin`. Emits `SessionLengthSet`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(<T as Config>::WeightInfo::set_session_length())]
-		pub fn set_session_length(origin: OriginFor<T>, length: BlockNumberFor<T>) -> DispatchResult {
+		pub fn set_session_length(
+			origin: OriginFor<T>,
+			length: BlockNumberFor<T>,
+		) -> DispatchResult {
 			T::AddRemoveOrigin::ensure_origin(origin)?;
 			Self::do_set_session_length(length)
 		}

@@ -4,7 +4,9 @@ use crate as pallet_validator_set;
 use frame::{
 	deps::{
 		sp_io::TestExternalities as TestState,
-		sp_runtime::{impl_opaque_keys, testing::UintAuthorityId, traits::ConvertInto, BuildStorage},
+		sp_runtime::{
+			impl_opaque_keys, testing::UintAuthorityId, traits::ConvertInto, BuildStorage,
+		},
 	},
 	runtime::prelude::*,
 };
@@ -67,8 +69,7 @@ impl pallet_session::Config for Test {
 	type ValidatorId = u64;
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<SessionLengthOf<Test>, ConstU64<0>>;
-	type NextSessionRotation =
-		pallet_session::PeriodicSessions<SessionLengthOf<Test>, ConstU64<0>>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionLengthOf<Test>, ConstU64<0>>;
 	type SessionManager = ValidatorSet;
 	type SessionHandler = pallet_session::TestSessionHandler;
 	type Keys = MockSessionKeys;

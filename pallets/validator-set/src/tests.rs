@@ -4,7 +4,9 @@ use crate::{mock::*, pallet::*, Error, Event};
 use frame::{
 	deps::{
 		frame_support::{assert_noop, assert_ok},
-		sp_runtime::{testing::UintAuthorityId, traits::BadOrigin, DispatchError, RuntimeAppPublic},
+		sp_runtime::{
+			testing::UintAuthorityId, traits::BadOrigin, DispatchError, RuntimeAppPublic,
+		},
 	},
 	runtime::prelude::*,
 };
@@ -227,13 +229,16 @@ fn unchanged_set_is_not_handed_over_again() {
 }
 
 #[test]
-fn genesis_below_min_authorities_is_rejected() {
+fn genesis_accepts_an_empty_set_and_checks_the_session_length() {
 	new_test_ext().execute_with(|| {
 		Validators::<Test>::kill();
 		ApprovedValidators::<Test>::kill();
+		// The default (empty) genesis builds, without validators.
+		assert_ok!(ValidatorSet::initialize(&[], None));
+		assert!(validators().is_empty());
 		assert_eq!(
-			ValidatorSet::initialize(&[], None),
-			Err(DispatchError::from(Error::<Test>::TooLowValidatorCount))
+			ValidatorSet::initialize(&[1], Some(1)),
+			Err(DispatchError::from(Error::<Test>::SessionLengthTooShort))
 		);
 	});
 }

@@ -42,10 +42,8 @@ impl pallet_grandpa::Config for Runtime {
 }
 
 /// Sessions end at every multiple of the (storage-backed) session length.
-type Sessions = pallet_session::PeriodicSessions<
-	pallet_validator_set::SessionLengthOf<Runtime>,
-	ConstU32<0>,
->;
+type Sessions =
+	pallet_session::PeriodicSessions<pallet_validator_set::SessionLengthOf<Runtime>, ConstU32<0>>;
 
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;

@@ -4,7 +4,10 @@
 //! approved by at least 3/5 of the council ([`RootOrCouncil`]), as on TFChain.
 
 use super::RuntimeBlockWeights;
-use crate::{AccountId, BlockNumber, Council, OriginCaller, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin};
+use crate::{
+	AccountId, BlockNumber, Council, OriginCaller, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeOrigin,
+};
 use core::cmp::Ordering;
 use polkadot_sdk::{
 	frame_support::{

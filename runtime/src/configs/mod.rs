@@ -5,17 +5,22 @@
 //! - [`monetary`]: balances, transaction fees and where they go;
 //! - [`governance`]: council, council membership and runtime upgrades.
 
+#![warn(missing_docs)]
+
 pub mod consensus;
 pub mod governance;
 pub mod monetary;
 
+// `derive_impl` refers to the runtime's aggregated types by name, so they are all imported.
 use crate::{
-	AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, OriginCaller, Preimage,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, VERSION,
+	AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, OriginCaller, PalletInfo,
+	Preimage, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	VERSION,
 };
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl,
+		dispatch::DispatchClass,
 		parameter_types,
 		traits::{ConstU32, ConstU64, Everything, LinearStoragePrice},
 		weights::{
@@ -50,7 +55,12 @@ parameter_types! {
 		BlockWeights::with_sensible_defaults(MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO);
 	/// Block length limits.
 	pub RuntimeBlockLength: BlockLength =
-		BlockLength::max_with_normal_ratio(MAXIMUM_BLOCK_LENGTH, NORMAL_DISPATCH_RATIO);
+		BlockLength::builder()
+			.max_length(MAXIMUM_BLOCK_LENGTH)
+			.modify_max_length_for_class(DispatchClass::Normal, |max| {
+				*max = NORMAL_DISPATCH_RATIO * *max
+			})
+			.build();
 	/// SS58 address prefix.
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
