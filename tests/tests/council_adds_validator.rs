@@ -8,6 +8,9 @@ use tfchain_tests::{
 	*,
 };
 
+/// Consensus engine id of Aura's pre-runtime digest.
+const AURA_ENGINE_ID: [u8; 4] = *b"aura";
+
 /// Session length used by this test, in blocks.
 const SESSION_LENGTH: u64 = 4;
 
@@ -39,7 +42,7 @@ async fn aura_author(client: &Client, number: u64) -> Result<[u8; 32]> {
 		.logs
 		.iter()
 		.find_map(|item| match item {
-			DigestItem::PreRuntime(engine, data) if engine == b"aura" => {
+			DigestItem::PreRuntime(AURA_ENGINE_ID, data) => {
 				<u64 as codec::Decode>::decode(&mut &data[..]).ok()
 			},
 			_ => None,

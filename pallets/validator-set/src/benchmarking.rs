@@ -2,7 +2,7 @@
 
 use super::*;
 use alloc::vec::Vec;
-use frame::{benchmarking::prelude::*, prelude::*};
+use frame::benchmarking::prelude::*;
 
 /// Fill the set with generated validators until it holds `count` accounts.
 fn fill_set<T: Config>(count: u32) {
