@@ -35,8 +35,8 @@ impl<T: Config> Pallet<T> {
 
 		let mut approved = ApprovedValidators::<T>::get();
 		if !approved.contains(&validator) {
-			// Every validator in `validators` is approved, so `approved` has room whenever
-			// `validators` had room for one more.
+			// Both lists share the bound; if `approved` is full the call fails here, before
+			// anything is written.
 			approved.try_push(validator.clone()).map_err(|_| Error::<T>::TooManyValidators)?;
 			ApprovedValidators::<T>::put(approved);
 		}

@@ -13,6 +13,9 @@
 //! Changes take effect through `pallet_session`: the set returned at a session change is queued
 //! and becomes active one session later. An account is only made an authority once it has set
 //! its session keys (`Session.set_keys`); until then it stays in [`Validators`] but is skipped.
+//!
+//! Work at a session change is bounded: the set, the queued keys and one key lookup per validator
+//! (at most `MaxValidators`); `pallet_session` charges a whole block for a rotation.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
