@@ -37,13 +37,13 @@ mod tests;
 use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_support, frame_system, pallet_transaction_payment,
-	sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256},
+	sp_runtime::{generic, impl_opaque_keys},
 	sp_version::{runtime_version, RuntimeVersion},
 	*,
 };
 
 pub use tfchain_primitives::{
-	constants, AccountId, Balance, BlockNumber, Hash, Moment, Nonce, Signature,
+	constants, AccountId, Balance, BlockNumber, Hash, Header, Moment, Nonce, Signature,
 };
 
 /// Opaque types: what the node and outside tools need to know without the runtime's types.
@@ -51,8 +51,7 @@ pub mod opaque {
 	use super::*;
 	use polkadot_sdk::sp_runtime::OpaqueExtrinsic;
 
-	/// Opaque block header.
-	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	pub use tfchain_primitives::Header;
 	/// Opaque block.
 	pub type Block = generic::Block<Header, OpaqueExtrinsic>;
 	/// Opaque block identifier.
@@ -86,9 +85,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// The address format for describing accounts.
 pub type Address = sp_runtime::MultiAddress<AccountId, ()>;
-
-/// Block header type as expected by this runtime.
-pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 
 /// Block type as expected by this runtime.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;

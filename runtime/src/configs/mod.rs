@@ -85,7 +85,7 @@ impl frame_system::Config for Runtime {
 }
 
 impl pallet_timestamp::Config for Runtime {
-	type Moment = u64;
+	type Moment = crate::Moment;
 	type OnTimestampSet = crate::Aura;
 	/// Half the slot duration (3 s), as on TFChain.
 	type MinimumPeriod = ConstU64<{ tfchain_primitives::constants::SLOT_DURATION / 2 }>;
