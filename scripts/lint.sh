@@ -12,9 +12,13 @@ cd "$ROOT"
 
 cargo fmt --all -- --check
 cargo clippy --locked --release --workspace --all-targets -- -D warnings
-cargo clippy --locked --release -p pallet-validator-set -p pallet-runtime-upgrade --all-targets \
-	--features pallet-validator-set/runtime-benchmarks,pallet-validator-set/try-runtime,pallet-runtime-upgrade/try-runtime \
-	-- -D warnings
+pallets=(pallet-validator-set pallet-tfgrid pallet-kvstore pallet-burning)
+features=pallet-runtime-upgrade/try-runtime
+for pallet in "${pallets[@]}"; do
+	features="$features,$pallet/runtime-benchmarks,$pallet/try-runtime"
+done
+cargo clippy --locked --release -p pallet-runtime-upgrade "${pallets[@]/#/--package=}" --all-targets \
+	--features "$features" -- -D warnings
 # The runtime with try-runtime (its TryRuntime API and every pallet's try_state hook). Its build
 # script is a separate unit (other features), so skipping its wasm here disturbs nothing.
 SKIP_WASM_BUILD=1 cargo clippy --locked --release -p tfchain-runtime --features try-runtime -- -D warnings

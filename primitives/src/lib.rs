@@ -7,6 +7,10 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod constants;
+pub mod grid;
+pub mod ip;
+pub mod resources;
+pub mod traits;
 
 use polkadot_sdk::sp_runtime::{
 	generic,

@@ -17,6 +17,9 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, crate::Balances]
 	[pallet_timestamp, crate::Timestamp]
 	[pallet_validator_set, crate::ValidatorSet]
+	[pallet_tfgrid, crate::TfgridModule]
+	[pallet_burning, crate::BurningModule]
+	[pallet_kvstore, crate::TFKVStore]
 );
 
 /// The benchmarks this runtime offers and the storage info of every pallet.

@@ -2,7 +2,9 @@
 //! (four, for testing finality with one validator down).
 //!
 //! Every preset: dev accounts endowed with 2^60 planck each (TFChain's amount); the validators
-//! are the ValidatorSet's initial set with their dev session keys; the council is Alice and Bob.
+//! are the ValidatorSet's initial set with their dev session keys; the council is Alice and Bob;
+//! the grid registry has TFChain's dev pricing and farming policies (Alice certifies nodes in
+//! `development`).
 //! The session length is the production default unless a chain spec patches
 //! `validatorSet.sessionLength` (the end-to-end tests do, to rotate sessions in seconds).
 
@@ -10,7 +12,7 @@
 
 use crate::{
 	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, ValidatorSetConfig,
+	SessionKeys, TfgridModuleConfig, ValidatorSetConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -41,6 +43,7 @@ fn tfchain_genesis(
 	validators: Vec<DevValidator>,
 	council: Vec<AccountId>,
 	endowed: Vec<AccountId>,
+	node_certifiers: Vec<AccountId>,
 ) -> Value {
 	let validators: Vec<(AccountId, SessionKeys)> = validators.into_iter().map(validator).collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -59,7 +62,42 @@ fn tfchain_genesis(
 		council_membership: CouncilMembershipConfig {
 			members: council.try_into().expect("the council fits MaxMembers; qed"),
 		},
+		tfgrid_module: grid_genesis(node_certifiers),
 	})
+}
+
+/// The grid registry at genesis: TFChain's dev values (pricing policy 1 with Eve as foundation
+/// and Ferdie as sales account, farming policies 1 (DIY) and 2 (certified), connection price
+/// 80 mUSD) and the given node certifiers.
+fn grid_genesis(node_certifiers: Vec<AccountId>) -> TfgridModuleConfig {
+	TfgridModuleConfig {
+		su_price_value: 50_000,
+		su_price_unit: 4,
+		nu_price_value: 15_000,
+		nu_price_unit: 4,
+		ipu_price_value: 40_000,
+		ipu_price_unit: 4,
+		cu_price_value: 100_000,
+		cu_price_unit: 4,
+		domain_name_price_value: 5_000,
+		unique_name_price_value: 2_500,
+		foundation_account: Some(Sr25519Keyring::Eve.to_account_id()),
+		sales_account: Some(Sr25519Keyring::Ferdie.to_account_id()),
+		discount_for_dedication_nodes: 50,
+		farming_policy_diy_cu: 2_400,
+		farming_policy_diy_nu: 30,
+		farming_policy_diy_su: 1_000,
+		farming_policy_diy_ipu: 5,
+		farming_policy_diy_minimal_uptime: 95,
+		farming_policy_certified_cu: 3_000,
+		farming_policy_certified_nu: 38,
+		farming_policy_certified_su: 1_250,
+		farming_policy_certified_ipu: 6,
+		farming_policy_certified_minimal_uptime: 95,
+		connection_price: 80,
+		node_certifiers,
+		..Default::default()
+	}
 }
 
 /// The well-known dev accounts (Alice … Ferdie and their `//stash` accounts).
@@ -76,12 +114,17 @@ fn council() -> Vec<AccountId> {
 
 /// `development`: Alice validates alone.
 pub fn development_config_genesis() -> Value {
-	tfchain_genesis(vec![ALICE], council(), dev_accounts())
+	tfchain_genesis(
+		vec![ALICE],
+		council(),
+		dev_accounts(),
+		vec![Sr25519Keyring::Alice.to_account_id()],
+	)
 }
 
 /// `local_testnet`: Alice and Bob validate.
 pub fn local_config_genesis() -> Value {
-	tfchain_genesis(vec![ALICE, BOB], council(), dev_accounts())
+	tfchain_genesis(vec![ALICE, BOB], council(), dev_accounts(), Vec::new())
 }
 
 /// `four_validators`: Alice, Bob, Charlie and Dave validate.
@@ -95,6 +138,7 @@ pub fn four_validators_config_genesis() -> Value {
 		],
 		council(),
 		dev_accounts(),
+		Vec::new(),
 	)
 }
 

@@ -170,6 +170,13 @@ mod runtime {
 	#[runtime::pallet_index(21)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
+	#[runtime::pallet_index(25)]
+	pub type TfgridModule = pallet_tfgrid;
+
+	#[runtime::pallet_index(29)]
+	pub type BurningModule = pallet_burning;
+	#[runtime::pallet_index(30)]
+	pub type TFKVStore = pallet_kvstore;
 	#[runtime::pallet_index(31)]
 	pub type RuntimeUpgrade = pallet_runtime_upgrade;
 

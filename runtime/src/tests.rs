@@ -82,6 +82,39 @@ fn assert_valid_genesis(name: &str, validators: &[Sr25519Keyring]) {
 			assert_eq!(System::account(key.to_account_id()).data.free, ENDOWMENT);
 		}
 		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), ENDOWMENT * endowed);
+		assert_grid_genesis();
+	});
+}
+
+/// The grid registry holds TFChain's dev policies: pricing policy 1 (indexed by name),
+/// farming policies 1 (DIY) and 2 (certified), both default, and the connection price.
+fn assert_grid_genesis() {
+	use pallet_tfgrid::{
+		FarmingPoliciesMap, FarmingPolicyID, PricingPolicies, PricingPolicyID,
+		PricingPolicyIdByName,
+	};
+	use tfchain_primitives::grid::NodeCertification;
+	let policy = PricingPolicies::<Runtime>::get(1).expect("pricing policy 1 at genesis");
+	assert_eq!(policy.cu.value, 100_000);
+	assert_eq!(policy.su.value, 50_000);
+	assert_eq!(policy.foundation_account, Sr25519Keyring::Eve.to_account_id());
+	assert_eq!(policy.certified_sales_account, Sr25519Keyring::Ferdie.to_account_id());
+	assert_eq!(PricingPolicyID::<Runtime>::get(), 1);
+	assert_eq!(PricingPolicyIdByName::<Runtime>::get(&policy.name), 1);
+	assert_eq!(FarmingPolicyID::<Runtime>::get(), 2);
+	let diy = FarmingPoliciesMap::<Runtime>::get(1);
+	let certified = FarmingPoliciesMap::<Runtime>::get(2);
+	assert!(diy.default && certified.default);
+	assert_eq!((diy.cu, diy.su, diy.nu, diy.ipv4, diy.minimal_uptime), (2400, 1000, 30, 5, 95));
+	assert_eq!(certified.node_certification, NodeCertification::Certified);
+	assert_eq!(pallet_tfgrid::ConnectionPrice::<Runtime>::get(), 80);
+}
+
+#[test]
+fn development_preset_lets_alice_certify_nodes() {
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let certifiers = pallet_tfgrid::AllowedNodeCertifiers::<Runtime>::get().unwrap_or_default();
+		assert_eq!(certifiers.into_inner(), accounts(&[Sr25519Keyring::Alice]));
 	});
 }
 
@@ -114,7 +147,7 @@ fn four_validators_preset_is_valid() {
 #[test]
 fn pallet_indices_match_tfchain() {
 	use polkadot_sdk::frame_support::traits::PalletInfoAccess;
-	let expected: [(&str, usize); 14] = [
+	let expected: [(&str, usize); 17] = [
 		("System", 0),
 		("Timestamp", 1),
 		("Utility", 3),
@@ -126,6 +159,9 @@ fn pallet_indices_match_tfchain() {
 		("Authorship", 15),
 		("Balances", 20),
 		("TransactionPayment", 21),
+		("TfgridModule", 25),
+		("BurningModule", 29),
+		("TFKVStore", 30),
 		("RuntimeUpgrade", 31),
 		("Council", 40),
 		("CouncilMembership", 41),
@@ -142,6 +178,9 @@ fn pallet_indices_match_tfchain() {
 		(crate::Authorship::name(), crate::Authorship::index()),
 		(crate::Balances::name(), crate::Balances::index()),
 		(crate::TransactionPayment::name(), crate::TransactionPayment::index()),
+		(crate::TfgridModule::name(), crate::TfgridModule::index()),
+		(crate::BurningModule::name(), crate::BurningModule::index()),
+		(crate::TFKVStore::name(), crate::TFKVStore::index()),
 		(crate::RuntimeUpgrade::name(), crate::RuntimeUpgrade::index()),
 		(crate::Council::name(), crate::Council::index()),
 		(crate::CouncilMembership::name(), crate::CouncilMembership::index()),

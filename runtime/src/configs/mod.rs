@@ -9,6 +9,8 @@
 
 pub mod consensus;
 pub mod governance;
+pub mod grid;
+pub mod kvstore;
 pub mod monetary;
 
 // `derive_impl` refers to the runtime's aggregated types by name, so they are all imported.

@@ -95,3 +95,10 @@ impl pallet_transaction_payment::Config for Runtime {
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
+
+/// TFT burning (`BurningModule`): burns respect holds and freezes (see `docs/compatibility.md`).
+impl pallet_burning::Config for Runtime {
+	type Currency = Balances;
+	type MaxBurnMessageLength = ConstU32<1024>;
+	type WeightInfo = pallet_burning::weights::SubstrateWeight<Runtime>;
+}
