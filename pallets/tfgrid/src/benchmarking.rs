@@ -14,7 +14,7 @@
 //!   farmer, with a resource change that drops the certification;
 //! - `set_node_certification` by the last certifier of a full certifier list;
 //! - twins holding the most entity proofs; accounts holding the most accepted documents;
-//! - real sr25519 signatures made with keys of the benchmark keystore for entities and entity
+//! - real ed25519 signatures (checked after sr25519, so the costlier path) made with keys of the benchmark keystore for entities and entity
 //!   proofs.
 //!
 //! Most setup goes through the pallet's calls; nodes filling a farm and entities that need no
@@ -32,7 +32,7 @@ use alloc::{format, vec, vec::Vec};
 use frame::{
 	benchmarking::prelude::*,
 	deps::{
-		sp_core::{crypto::KeyTypeId, sr25519},
+		sp_core::{crypto::KeyTypeId, ed25519},
 		sp_io,
 	},
 	traits::UnixTime,
@@ -186,17 +186,17 @@ fn fill_twin_entities<T: Config>(twin_id: u32, count: u32) {
 	}
 }
 
-/// Generates an sr25519 key in the benchmark keystore; returns it and the account it is.
-fn new_key<T: Config>() -> Result<(sr25519::Public, T::AccountId), BenchmarkError> {
-	let public = sp_io::crypto::sr25519_generate(BENCH_KEY, None);
+/// Generates an ed25519 key (verified after a failed sr25519 check: the worst case) in the benchmark keystore; returns it and the account it is.
+fn new_key<T: Config>() -> Result<(ed25519::Public, T::AccountId), BenchmarkError> {
+	let public = sp_io::crypto::ed25519_generate(BENCH_KEY, None);
 	let account = T::AccountId::decode(&mut &public.0[..])
 		.map_err(|_| BenchmarkError::Stop("accounts are not 32-byte public keys"))?;
 	Ok((public, account))
 }
 
 /// Hex of the signature of `public` over `message`, as the pallet takes it.
-fn sign(public: &sr25519::Public, message: &[u8]) -> Result<Vec<u8>, BenchmarkError> {
-	let signature = sp_io::crypto::sr25519_sign(BENCH_KEY, public, message)
+fn sign(public: &ed25519::Public, message: &[u8]) -> Result<Vec<u8>, BenchmarkError> {
+	let signature = sp_io::crypto::ed25519_sign(BENCH_KEY, public, message)
 		.ok_or(BenchmarkError::Stop("the keystore cannot sign"))?;
 	Ok(hex(&signature.0))
 }

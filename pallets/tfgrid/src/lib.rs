@@ -777,14 +777,12 @@ pub mod pallet {
 			)
 		}
 
-		/// Updates the caller's node. Free for the node. Emits `NodeUpdated`.
+		/// Updates the caller's node. Free for the node when it succeeds. Emits `NodeUpdated`.
 		#[pallet::call_index(9)]
-		#[pallet::weight((
+		#[pallet::weight(
 			<T as Config>::WeightInfo::update_node()
-				.saturating_add(T::NodeChanged::node_changed_weight()),
-			DispatchClass::Normal,
-			Pays::No
-		))]
+				.saturating_add(T::NodeChanged::node_changed_weight())
+		)]
 		pub fn update_node(
 			origin: OriginFor<T>,
 			node_id: u32,
@@ -824,9 +822,9 @@ pub mod pallet {
 			Self::do_set_node_certification(node_id, node_certification)
 		}
 
-		/// Reports the caller node's uptime (seconds). Free. Emits `NodeUptimeReported`.
+		/// Reports the caller node's uptime (seconds). Free when it succeeds. Emits `NodeUptimeReported`.
 		#[pallet::call_index(11)]
-		#[pallet::weight((<T as Config>::WeightInfo::report_uptime(), DispatchClass::Normal, Pays::No))]
+		#[pallet::weight(<T as Config>::WeightInfo::report_uptime())]
 		pub fn report_uptime(origin: OriginFor<T>, uptime: u64) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let now = Self::now_secs();
@@ -1190,14 +1188,12 @@ pub mod pallet {
 			Self::do_set_zos_version(zos_version)
 		}
 
-		/// Reports the caller node's power state. Free. Emits `PowerStateChanged` on a change.
+		/// Reports the caller node's power state. Free when it succeeds. Emits `PowerStateChanged` on a change.
 		#[pallet::call_index(35)]
-		#[pallet::weight((
+		#[pallet::weight(
 			<T as Config>::WeightInfo::change_power_state()
-				.saturating_add(T::NodeChanged::node_power_state_changed_weight()),
-			DispatchClass::Normal,
-			Pays::No
-		))]
+				.saturating_add(T::NodeChanged::node_power_state_changed_weight())
+		)]
 		pub fn change_power_state(
 			origin: OriginFor<T>,
 			power_state: Power,
@@ -1231,9 +1227,9 @@ pub mod pallet {
 		}
 
 		/// Reports the caller node's uptime with the node's clock as a hint, which must be
-		/// within `TimestampHintDrift` of the chain's. Free. Emits `NodeUptimeReported`.
+		/// within `TimestampHintDrift` of the chain's. Free when it succeeds. Emits `NodeUptimeReported`.
 		#[pallet::call_index(38)]
-		#[pallet::weight((<T as Config>::WeightInfo::report_uptime_v2(), DispatchClass::Normal, Pays::No))]
+		#[pallet::weight(<T as Config>::WeightInfo::report_uptime_v2())]
 		pub fn report_uptime_v2(
 			origin: OriginFor<T>,
 			uptime: u64,

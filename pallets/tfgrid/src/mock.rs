@@ -129,6 +129,8 @@ impl ChangeNode for MockHooks {
 	}
 
 	fn node_deleted(node: &Node) {
+		// Contracts bill a deleted node one last time: it must still be stored.
+		assert!(crate::Nodes::<Test>::contains_key(node.id), "node_deleted after removal");
 		record(HookCall::NodeDeleted(node.id));
 	}
 

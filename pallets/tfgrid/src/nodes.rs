@@ -103,9 +103,9 @@ impl<T: Config> Pallet<T> {
 			node.farm_id = farm_id;
 		}
 
-		if node.certification == NodeCertification::Certified
-			&& Resources::has_changed(&old.resources, &resources, CERTIFIED_RESOURCES_TOLERANCE)
-		{
+		let lost_certification = node.certification == NodeCertification::Certified
+			&& Resources::has_changed(&old.resources, &resources, CERTIFIED_RESOURCES_TOLERANCE);
+		if lost_certification {
 			node.certification = NodeCertification::Diy;
 			Self::deposit_event(Event::NodeCertificationSet(node_id, NodeCertification::Diy));
 		}
@@ -115,7 +115,11 @@ impl<T: Config> Pallet<T> {
 		node.secure_boot = secure_boot;
 		node.virtualized = virtualized;
 		node.serial_number = serial_number;
-		if farm_id != old.farm_id {
+		// A move re-picks the policy for the new farm; a node that lost its certification
+		// leaves a default policy it may no longer qualify for.
+		let on_default_policy =
+			Self::farming_policy(node.farming_policy_id).is_some_and(|p| p.default);
+		if farm_id != old.farm_id || (lost_certification && on_default_policy) {
 			let policies = Self::farming_policies_by_preference();
 			node.farming_policy_id = Self::assign_farming_policy(&node, new_farm, &policies)?;
 		}
@@ -144,7 +148,6 @@ impl<T: Config> Pallet<T> {
 		certification: NodeCertification,
 	) -> DispatchResult {
 		let mut node = Nodes::<T>::get(node_id).ok_or(Error::<T>::NodeNotExists)?;
-		let old = node.clone();
 		node.certification = certification;
 		if Self::farming_policy(node.farming_policy_id).is_some_and(|p| p.default) {
 			let farm = Farms::<T>::get(node.farm_id).ok_or(Error::<T>::FarmNotExists)?;
@@ -152,7 +155,6 @@ impl<T: Config> Pallet<T> {
 			node.farming_policy_id = Self::assign_farming_policy(&node, farm, &policies)?;
 		}
 		Nodes::<T>::insert(node_id, &node);
-		T::NodeChanged::node_changed(Some(&old), &node);
 		Self::deposit_event(Event::NodeUpdated(node));
 		Self::deposit_event(Event::NodeCertificationSet(node_id, certification));
 		Ok(())
@@ -216,28 +218,24 @@ impl<T: Config> Pallet<T> {
 	/// Removes a node and every index entry pointing at it, then tells the other pallets.
 	fn remove_node(node: Node) {
 		NodesByFarmID::<T>::mutate(node.farm_id, |ids| ids.retain(|id| *id != node.id));
+		// The hook runs while the node is still stored, so contracts can bill it a last time.
+		T::NodeChanged::node_deleted(&node);
 		NodeIdByTwinID::<T>::remove(node.twin_id);
 		NodePower::<T>::remove(node.id);
 		Nodes::<T>::remove(node.id);
-		T::NodeChanged::node_deleted(&node);
 		Self::deposit_event(Event::NodeDeleted(node.id));
 	}
 
 	pub(crate) fn do_change_power_state(who: &T::AccountId, power: Power) -> DispatchResult {
 		let node = Self::node_of_caller(who)?;
 		let mut node_power = NodePower::<T>::get(node.id);
-		let changed = match (power, node_power.state) {
-			(Power::Up, PowerState::Up) | (Power::Down, PowerState::Down(_)) => false,
-			(Power::Up, PowerState::Down(_)) => {
-				node_power.state = PowerState::Up;
-				true
-			},
-			(Power::Down, PowerState::Up) => {
-				node_power.state = PowerState::Down(frame_system::Pallet::<T>::block_number());
-				true
-			},
+		let state = match power {
+			Power::Up => PowerState::Up,
+			Power::Down => PowerState::Down(frame_system::Pallet::<T>::block_number()),
 		};
-		if changed {
+		// As on TFChain, a repeated `Down` in a later block re-stamps when the node went down.
+		if state != node_power.state {
+			node_power.state = state;
 			NodePower::<T>::insert(node.id, node_power);
 			T::NodeChanged::node_power_state_changed(&node);
 			Self::deposit_event(Event::PowerStateChanged {

@@ -73,7 +73,7 @@ impl<T: Config> Pallet<T> {
 		Some(left)
 	}
 
-	/// Picks the farming policy of `node` in `farm` (see `docs/tfgrid-behaviour.md`): the farm's
+	/// Picks the farming policy of `node` in `farm` (see `docs/tfgrid.md`): the farm's
 	/// limited policy while its limits allow, else the best matching policy. Consumed limits
 	/// are written into `farm`; returns the policy id and whether `farm` changed.
 	pub(crate) fn pick_farming_policy(

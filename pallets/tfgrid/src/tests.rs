@@ -1,7 +1,7 @@
 //! Unit tests of the grid registry: TFChain's scenarios (terms and conditions, twins, entities,
 //! farms and public IPs, nodes, certification, uptime, power, public configs, farming and pricing
 //! policies, Zero-OS version, input rules) with our behaviour where it differs, and one test per
-//! decision of `docs/tfgrid-behaviour.md`.
+//! decision of `docs/tfgrid.md`.
 
 use crate::{
 	mock::*,
@@ -2082,10 +2082,15 @@ fn update_certified_node_resources_loses_certification_works() {
 		));
 		assert_eq!(get_node(node_id).certification, NodeCertification::Certified);
 
+		// Certified on a default policy: the certified default (2).
+		assert_eq!(get_node(node_id).farming_policy_id, 2);
+
 		let resources = Resources { cru: 2, ..node_resources() };
 		assert_ok!(update_node(&bob(), node_id, farm_id, resources));
 		assert_has(Event::NodeCertificationSet(node_id, NodeCertification::Diy));
 		assert_eq!(get_node(node_id).certification, NodeCertification::Diy);
+		// It no longer qualifies for the certified default policy.
+		assert_eq!(get_node(node_id).farming_policy_id, 1);
 	});
 }
 
@@ -2412,13 +2417,17 @@ fn change_power_state_works() {
 		});
 		assert_eq!(take_hook_calls(), vec![HookCall::PowerStateChanged(node_id)]);
 
-		// The same state again changes nothing.
-		run_to_block(5);
+		// The same report in the same block changes nothing.
 		let before = events().len();
 		assert_ok!(TfgridModule::change_power_state(RuntimeOrigin::signed(bob()), Power::Down));
-		assert_eq!(NodePower::<Test>::get(node_id).state, PowerState::Down(1));
 		assert_eq!(events().len(), before);
 		assert!(take_hook_calls().is_empty());
+
+		// As on TFChain, `Down` again in a later block re-stamps the block it went down.
+		run_to_block(5);
+		assert_ok!(TfgridModule::change_power_state(RuntimeOrigin::signed(bob()), Power::Down));
+		assert_eq!(NodePower::<Test>::get(node_id).state, PowerState::Down(5));
+		assert_eq!(take_hook_calls(), vec![HookCall::PowerStateChanged(node_id)]);
 
 		assert_ok!(TfgridModule::change_power_state(RuntimeOrigin::signed(bob()), Power::Up));
 		assert_eq!(NodePower::<Test>::get(node_id).state, PowerState::Up);
@@ -3452,5 +3461,34 @@ fn oversized_inputs_do_not_decode() {
 		};
 		assert!(RuntimeCall::decode(&mut &create_twin_call(1024)[..]).is_ok());
 		assert!(RuntimeCall::decode(&mut &create_twin_call(1025)[..]).is_err());
+	});
+}
+
+#[test]
+fn free_node_calls_are_only_free_when_they_succeed() {
+	use frame::deps::frame_support::dispatch::GetDispatchInfo;
+	test(|| {
+		// Declared as paying, so failing calls (e.g. from accounts without a node) cost a fee;
+		// a successful call returns `Pays::No`.
+		let calls: [crate::Call<Test>; 4] = [
+			crate::Call::report_uptime { uptime: 1 },
+			crate::Call::report_uptime_v2 { uptime: 1, timestamp_hint: 1 },
+			crate::Call::change_power_state { power_state: Power::Up },
+			crate::Call::update_node {
+				node_id: 1,
+				farm_id: 1,
+				resources: node_resources(),
+				location: Default::default(),
+				interfaces: Default::default(),
+				secure_boot: false,
+				virtualized: false,
+				serial_number: None,
+			},
+		];
+		for call in calls {
+			assert_eq!(call.get_dispatch_info().pays_fee, Pays::Yes);
+		}
+		let error = TfgridModule::report_uptime(RuntimeOrigin::signed(dave()), 1).unwrap_err();
+		assert_eq!(error.post_info.pays_fee, Pays::Yes);
 	});
 }
