@@ -61,8 +61,7 @@ impl<T: Config> Pallet<T> {
 			serial_number,
 			connection_price: ConnectionPrice::<T>::get(),
 		};
-		let policies = Self::farming_policies_by_preference();
-		node.farming_policy_id = Self::assign_farming_policy(&node, farm, &policies)?;
+		node.farming_policy_id = Self::assign_farming_policy(&node, farm)?;
 
 		Nodes::<T>::insert(id, &node);
 		NodeIdByTwinID::<T>::insert(twin_id, id);
@@ -117,11 +116,11 @@ impl<T: Config> Pallet<T> {
 		node.serial_number = serial_number;
 		// A move re-picks the policy for the new farm; a node that lost its certification
 		// leaves a default policy it may no longer qualify for.
-		let on_default_policy =
-			Self::farming_policy(node.farming_policy_id).is_some_and(|p| p.default);
-		if farm_id != old.farm_id || (lost_certification && on_default_policy) {
-			let policies = Self::farming_policies_by_preference();
-			node.farming_policy_id = Self::assign_farming_policy(&node, new_farm, &policies)?;
+		let repick = farm_id != old.farm_id
+			|| (lost_certification
+				&& Self::farming_policy(node.farming_policy_id).is_some_and(|p| p.default));
+		if repick {
+			node.farming_policy_id = Self::assign_farming_policy(&node, new_farm)?;
 		}
 
 		Nodes::<T>::insert(node_id, &node);
@@ -151,8 +150,7 @@ impl<T: Config> Pallet<T> {
 		node.certification = certification;
 		if Self::farming_policy(node.farming_policy_id).is_some_and(|p| p.default) {
 			let farm = Farms::<T>::get(node.farm_id).ok_or(Error::<T>::FarmNotExists)?;
-			let policies = Self::farming_policies_by_preference();
-			node.farming_policy_id = Self::assign_farming_policy(&node, farm, &policies)?;
+			node.farming_policy_id = Self::assign_farming_policy(&node, farm)?;
 		}
 		Nodes::<T>::insert(node_id, &node);
 		Self::deposit_event(Event::NodeUpdated(node));

@@ -75,13 +75,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Picks the farming policy of `node` in `farm` (see `docs/tfgrid.md`): the farm's
 	/// limited policy while its limits allow, else the best matching policy. Consumed limits
-	/// are written into `farm`; returns the policy id and whether `farm` changed.
+	/// are written into `farm`; returns the policy id and whether `farm` changed. `policies` is
+	/// loaded (all farming policies) only when the choice needs it.
 	pub(crate) fn pick_farming_policy(
 		node: &Node,
 		farm: &mut Farm,
-		policies: &[FarmingPolicy<BlockNumberFor<T>>],
+		policies: &mut Option<Vec<FarmingPolicy<BlockNumberFor<T>>>>,
 	) -> Result<(u32, bool), Error<T>> {
 		let Some(limits) = farm.farming_policy_limits.clone() else {
+			let policies = policies.get_or_insert_with(Self::farming_policies_by_preference);
 			return Ok((Self::best_policy(node, farm, policies, false)?, false));
 		};
 		let policy = Self::farming_policy(limits.farming_policy_id)
@@ -91,17 +93,16 @@ impl<T: Config> Pallet<T> {
 				farm.farming_policy_limits = Some(left);
 				Ok((policy.id, true))
 			},
-			None => Ok((Self::best_policy(node, farm, policies, true)?, false)),
+			None => {
+				let policies = policies.get_or_insert_with(Self::farming_policies_by_preference);
+				Ok((Self::best_policy(node, farm, policies, true)?, false))
+			},
 		}
 	}
 
 	/// [`Self::pick_farming_policy`] for one node, storing the farm if its limits were used.
-	pub(crate) fn assign_farming_policy(
-		node: &Node,
-		mut farm: Farm,
-		policies: &[FarmingPolicy<BlockNumberFor<T>>],
-	) -> Result<u32, Error<T>> {
-		let (id, farm_changed) = Self::pick_farming_policy(node, &mut farm, policies)?;
+	pub(crate) fn assign_farming_policy(node: &Node, mut farm: Farm) -> Result<u32, Error<T>> {
+		let (id, farm_changed) = Self::pick_farming_policy(node, &mut farm, &mut None)?;
 		if farm_changed {
 			Self::store_farm_update(farm);
 		}
@@ -129,16 +130,17 @@ impl<T: Config> Pallet<T> {
 		farm.certification = policy.farm_certification;
 		Self::store_farm_update(farm.clone());
 
-		let policies = Self::farming_policies_by_preference();
-		let is_default = |id: u32| policies.iter().any(|p| p.id == id && p.default);
+		let mut policies = Some(Self::farming_policies_by_preference());
 		let node_ids = NodesByFarmID::<T>::get(farm_id);
 		let mut farm_changed = false;
 		for node_id in node_ids.iter() {
 			let Some(mut node) = Nodes::<T>::get(node_id) else { continue };
-			if !is_default(node.farming_policy_id) {
+			let on_default =
+				policies.iter().flatten().any(|p| p.id == node.farming_policy_id && p.default);
+			if !on_default {
 				continue;
 			}
-			let (id, changed) = Self::pick_farming_policy(&node, &mut farm, &policies)?;
+			let (id, changed) = Self::pick_farming_policy(&node, &mut farm, &mut policies)?;
 			farm_changed |= changed;
 			node.farming_policy_id = id;
 			Nodes::<T>::insert(node_id, &node);
