@@ -86,6 +86,31 @@ macro_rules! grid_type {
 }
 
 grid_type! {
+	/// What billing needs to know of a node's liveness: its two latest uptime reports (chain
+	/// time, Unix seconds) and whether it is in standby (power state `Down`).
+	#[derive(Default, Copy)]
+	pub struct UptimeReports {
+		/// The report before the latest (equal to `last` after the first report).
+		pub previous: u64,
+		/// The latest report.
+		pub last: u64,
+		/// Whether the node's power state is `Down` (mirrors `NodePower`).
+		pub standby: bool,
+	}
+}
+
+impl UptimeReports {
+	/// The first report, at `now`.
+	pub fn first(now: u64, standby: bool) -> Self {
+		UptimeReports { previous: now, last: now, standby }
+	}
+	/// The reports after one more at `now`.
+	pub fn push(self, now: u64) -> Self {
+		UptimeReports { previous: self.last, last: now, standby: self.standby }
+	}
+}
+
+grid_type! {
 	/// A farm: a group of nodes owned by one twin.
 	pub struct Farm {
 		/// Layout version of this struct (4).

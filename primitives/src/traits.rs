@@ -4,7 +4,8 @@
 //! [`NodeActiveContracts`]; the contracts, DAO and minting pallets read the registry through
 //! [`Tfgrid`]. The runtime wires the implementations together.
 
-use crate::grid::{Farm, Node, NodePower, PublicIP};
+use crate::grid::{Farm, Node, NodePower, PublicIP, UptimeReports};
+use alloc::vec::Vec;
 use polkadot_sdk::sp_runtime::Weight;
 
 /// Told when a node is created, updated, deleted or changes power state.
@@ -16,7 +17,8 @@ pub trait ChangeNode {
 	fn node_changed(old: Option<&Node>, new: &Node);
 	/// A node was removed from the registry.
 	fn node_deleted(node: &Node);
-	/// A node reported a new power state.
+	/// A node is about to report a new power state; [`Tfgrid::node_power`] still returns the
+	/// old one when this is called.
 	fn node_power_state_changed(node: &Node);
 
 	/// Upper bound of the weight of [`ChangeNode::node_changed`].
@@ -109,4 +111,94 @@ pub trait Tfgrid<AccountId, BlockNumber> {
 	fn node(node_id: u32) -> Option<Node>;
 	/// Power state and target of node `node_id`.
 	fn node_power(node_id: u32) -> NodePower<BlockNumber>;
+	/// The node that twin `twin_id` registered, if any.
+	fn node_id_of_twin(twin_id: u32) -> Option<u32>;
+	/// When (Unix seconds) node `node_id` made its two latest uptime reports, if any.
+	fn node_uptime_reports(node_id: u32) -> Option<UptimeReports>;
+	/// The prices of pricing policy `policy_id`.
+	fn pricing(policy_id: u32) -> Option<GridPrices<AccountId>>;
+	/// Marks the first `count` free public IPs of farm `farm_id` as used by `contract_id` and
+	/// returns them; changes nothing if the farm lacks that many free IPs.
+	fn reserve_public_ips(
+		farm_id: u32,
+		contract_id: u64,
+		count: u32,
+	) -> Result<Vec<PublicIP>, IpReservationError>;
+	/// Frees every public IP of farm `farm_id` held by `contract_id`; returns what was freed
+	/// (with `contract_id` still set).
+	fn release_public_ips(farm_id: u32, contract_id: u64) -> Vec<PublicIP>;
+	/// Every farm (reads them all: for invariant checks only).
+	fn all_farms() -> Vec<Farm>;
+}
+
+/// Why public IPs could not be reserved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IpReservationError {
+	/// The farm does not exist.
+	FarmNotExists,
+	/// The farm has fewer public IPs than asked for.
+	NotEnoughPublicIps,
+	/// The farm has fewer free public IPs than asked for.
+	NotEnoughFreePublicIps,
+}
+
+/// The prices of a pricing policy, as billing needs them. Values are in units USD
+/// (10^-7 USD) per hour; the factors turn bytes into the policy's unit.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GridPrices<AccountId> {
+	/// Storage unit price.
+	pub su: u32,
+	/// Bytes per storage unit (base 1024).
+	pub su_factor: u128,
+	/// Compute unit price.
+	pub cu: u32,
+	/// Bytes per compute-unit memory unit (base 1024).
+	pub cu_factor: u128,
+	/// Network unit price.
+	pub nu: u32,
+	/// Bytes per network unit (base 1000).
+	pub nu_factor: u128,
+	/// Public IP price.
+	pub ipu: u32,
+	/// Name contract price.
+	pub unique_name: u32,
+	/// Receives the foundation's share.
+	pub foundation_account: AccountId,
+	/// Receives the sales share.
+	pub certified_sales_account: AccountId,
+	/// Percentage of the full node price a rented node pays.
+	pub discount_for_dedication_nodes: u8,
+}
+
+/// The TFT price billing converts USD amounts with.
+pub trait TftPriceProvider {
+	/// The average TFT price in mUSD per TFT, clamped to the council's `[min, max]` band.
+	/// Never zero.
+	fn tft_price_musd() -> u32;
+	/// Upper bound of the weight of [`TftPriceProvider::tft_price_musd`].
+	fn tft_price_musd_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+/// Who may submit TFT prices (the session validators in the runtime).
+pub trait PriceFeeders<AccountId> {
+	/// Whether `who` may call `set_prices`.
+	fn is_price_feeder(who: &AccountId) -> bool;
+}
+
+/// Builds registry objects directly in storage, skipping validation: for other pallets'
+/// benchmarks and tests only.
+pub trait GridBenchmarkHelper<AccountId> {
+	/// Creates a twin for `account` (or returns its existing twin) and returns its id.
+	fn make_twin(account: &AccountId) -> u32;
+	/// Creates a farm of `farmer_twin` with `public_ips` free public IPs; returns its id.
+	fn make_farm(farmer_twin: u32, public_ips: u32, dedicated: bool) -> u32;
+	/// Creates a powered-up node of `node_twin` in `farm_id` that has just reported its
+	/// uptime; returns its id.
+	fn make_node(node_twin: u32, farm_id: u32) -> u32;
+	/// Records an uptime report of node `node_id` at the current time.
+	fn report_uptime_now(node_id: u32);
+	/// Bonds `account` to twin `twin_id` as its savings account.
+	fn bond_twin(twin_id: u32, account: &AccountId);
 }

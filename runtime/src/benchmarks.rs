@@ -20,6 +20,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_tfgrid, crate::TfgridModule]
 	[pallet_burning, crate::BurningModule]
 	[pallet_kvstore, crate::TFKVStore]
+	[pallet_smart_contract, crate::SmartContractModule]
+	[pallet_tft_price, crate::TFTPriceModule]
 );
 
 /// The benchmarks this runtime offers and the storage info of every pallet.

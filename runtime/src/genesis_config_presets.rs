@@ -4,7 +4,8 @@
 //! Every preset: dev accounts endowed with 2^60 planck each (TFChain's amount); the validators
 //! are the ValidatorSet's initial set with their dev session keys; the council is Alice and Bob;
 //! the grid registry has TFChain's dev pricing and farming policies (Alice certifies nodes in
-//! `development`).
+//! `development`); the TFT price band is TFChain's 10–1000 mUSD with a first price of 50 mUSD
+//! (validators feed later prices with `set_prices`).
 //! The session length is the production default unless a chain spec patches
 //! `validatorSet.sessionLength` (the end-to-end tests do, to rotate sessions in seconds).
 
@@ -12,7 +13,7 @@
 
 use crate::{
 	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, TfgridModuleConfig, ValidatorSetConfig,
+	SessionKeys, TFTPriceModuleConfig, TfgridModuleConfig, ValidatorSetConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -63,6 +64,11 @@ fn tfchain_genesis(
 			members: council.try_into().expect("the council fits MaxMembers; qed"),
 		},
 		tfgrid_module: grid_genesis(node_certifiers),
+		tft_price_module: TFTPriceModuleConfig {
+			min_tft_price: 10,
+			max_tft_price: 1000,
+			initial_price: Some(50),
+		},
 	})
 }
 

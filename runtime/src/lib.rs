@@ -172,6 +172,10 @@ mod runtime {
 
 	#[runtime::pallet_index(25)]
 	pub type TfgridModule = pallet_tfgrid;
+	#[runtime::pallet_index(26)]
+	pub type SmartContractModule = pallet_smart_contract;
+	#[runtime::pallet_index(28)]
+	pub type TFTPriceModule = pallet_tft_price;
 
 	#[runtime::pallet_index(29)]
 	pub type BurningModule = pallet_burning;

@@ -147,7 +147,7 @@ fn four_validators_preset_is_valid() {
 #[test]
 fn pallet_indices_match_tfchain() {
 	use polkadot_sdk::frame_support::traits::PalletInfoAccess;
-	let expected: [(&str, usize); 17] = [
+	let expected: [(&str, usize); 19] = [
 		("System", 0),
 		("Timestamp", 1),
 		("Utility", 3),
@@ -160,6 +160,8 @@ fn pallet_indices_match_tfchain() {
 		("Balances", 20),
 		("TransactionPayment", 21),
 		("TfgridModule", 25),
+		("SmartContractModule", 26),
+		("TFTPriceModule", 28),
 		("BurningModule", 29),
 		("TFKVStore", 30),
 		("RuntimeUpgrade", 31),
@@ -179,6 +181,8 @@ fn pallet_indices_match_tfchain() {
 		(crate::Balances::name(), crate::Balances::index()),
 		(crate::TransactionPayment::name(), crate::TransactionPayment::index()),
 		(crate::TfgridModule::name(), crate::TfgridModule::index()),
+		(crate::SmartContractModule::name(), crate::SmartContractModule::index()),
+		(crate::TFTPriceModule::name(), crate::TFTPriceModule::index()),
 		(crate::BurningModule::name(), crate::BurningModule::index()),
 		(crate::TFKVStore::name(), crate::TFKVStore::index()),
 		(crate::RuntimeUpgrade::name(), crate::RuntimeUpgrade::index()),
@@ -200,4 +204,76 @@ fn metadata_is_served_at_v14_v15_and_v16() {
 #[test]
 fn version_keeps_tfchain_spec_name() {
 	assert_eq!(VERSION.spec_name, "substrate-threefold");
+}
+
+/// The runtime bills a node contract by itself (no extrinsic), and deleting the node ends the
+/// contract, settles it and frees its public IP (the registry → contracts glue).
+#[test]
+fn runtime_bills_contracts_and_node_deletion_cancels_them() {
+	use crate::{RuntimeEvent, RuntimeOrigin, SmartContractModule, TfgridModule};
+	use pallet_smart_contract::{types::ContractResources, Contracts, Event as ContractEvent};
+	use polkadot_sdk::frame_support::traits::Hooks;
+	use polkadot_sdk::pallet_timestamp;
+	use tfchain_primitives::{resources::Resources, traits::GridBenchmarkHelper};
+
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let start = 1_700_000_000u64;
+		System::set_block_number(1);
+		// Written directly: `set_timestamp` would also drive Aura's slot checks.
+		pallet_timestamp::Now::<Runtime>::put(start * 1000);
+		assert_eq!(pallet_tft_price::AverageTftPrice::<Runtime>::get(), 50);
+
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let node_account = Sr25519Keyring::One.to_account_id();
+		let twin = TfgridModule::make_twin(&alice);
+		let farm = TfgridModule::make_farm(twin, 1, false);
+		let node_twin = TfgridModule::make_twin(&node_account);
+		let node = TfgridModule::make_node(node_twin, farm);
+		SmartContractModule::create_node_contract(
+			RuntimeOrigin::signed(alice.clone()),
+			node,
+			[7u8; 32],
+			Default::default(),
+			1,
+			None,
+		)
+		.expect("node contract created");
+		let gib = 1u64 << 30;
+		SmartContractModule::report_contract_resources(
+			RuntimeOrigin::signed(node_account),
+			vec![ContractResources {
+				contract_id: 1,
+				used: Resources { hru: 0, sru: 60 * gib, cru: 2, mru: 2 * gib },
+			}],
+		)
+		.expect("resources reported");
+
+		// Contract 1 sits in slot 1 of 600: it is billed at block 601, an hour later.
+		for n in 2..=601u32 {
+			System::set_block_number(n);
+			pallet_timestamp::Now::<Runtime>::put((start + 6 * u64::from(n - 1)) * 1000);
+			SmartContractModule::on_initialize(n);
+		}
+		let billed = System::events().iter().any(|record| {
+			matches!(
+				&record.event,
+				RuntimeEvent::SmartContractModule(ContractEvent::ContractBilled(bill))
+					if bill.contract_id == 1 && bill.amount_billed > 0
+			)
+		});
+		assert!(billed, "the hook billed the contract");
+
+		TfgridModule::delete_node_farm(RuntimeOrigin::signed(alice), node).expect("node deleted");
+		assert!(!Contracts::<Runtime>::contains_key(1));
+		assert!(System::events().iter().any(|record| matches!(
+			record.event,
+			RuntimeEvent::SmartContractModule(ContractEvent::NodeContractCanceled {
+				contract_id: 1,
+				..
+			})
+		)));
+		let farm = pallet_tfgrid::Farms::<Runtime>::get(farm).expect("farm");
+		assert!(farm.public_ips.iter().all(|ip| ip.contract_id == 0), "IP freed");
+		SmartContractModule::do_try_state().expect("contract invariants hold");
+	});
 }

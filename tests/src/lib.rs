@@ -4,6 +4,8 @@
 //!
 //! The binary is `$TFCHAIN_BIN`, or `tfchain` in the target directory the tests were built in
 //! (`scripts/test.sh` builds it in the same cargo invocation as the tests).
+//!
+//! [`grid`] sets up twins, farms and nodes for the tests that need a grid.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::{
@@ -16,8 +18,10 @@ use std::{
 };
 use subxt::{OnlineClient, PolkadotConfig};
 
-pub use subxt::{self, dynamic::Value};
+pub use subxt::{self, dynamic::Value, events::Phase};
 pub use subxt_signer::sr25519::{dev, Keypair};
+
+pub mod grid;
 
 /// The client type used against our chain (u32 block numbers, `MultiAddress<AccountId32, ()>`).
 pub type Client = OnlineClient<PolkadotConfig>;
@@ -358,4 +362,91 @@ pub async fn submit(
 /// Whether `events` contains `pallet.event`.
 pub fn has_event(events: &[(String, String, Value)], pallet: &str, event: &str) -> bool {
 	events.iter().any(|(p, e, _)| p == pallet && e == event)
+}
+
+/// Writes the `dev` chain spec, with `edit` applied to its genesis patch (or full genesis
+/// config), to `dir` and returns the file's path, for [`NodeConfig::chain`]. Keys are the JSON
+/// names of the genesis config, e.g. `genesis["smartContractModule"]["billingFrequency"]`.
+pub fn dev_spec_with(dir: &TempDir, edit: impl FnOnce(&mut serde_json::Value)) -> Result<String> {
+	let output = Command::new(node_binary()?)
+		.args(["build-spec", "--chain", "dev", "--disable-default-bootnode"])
+		.stderr(Stdio::null())
+		.output()?;
+	if !output.status.success() {
+		bail!("build-spec --chain dev failed");
+	}
+	let mut spec: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+	let genesis = &mut spec["genesis"]["runtimeGenesis"];
+	let patch =
+		if genesis.get("patch").is_some() { &mut genesis["patch"] } else { &mut genesis["config"] };
+	edit(patch);
+	let path = dir.path().join("dev-patched.json");
+	fs::write(&path, serde_json::to_vec(&spec)?)?;
+	Ok(path.to_string_lossy().into_owned())
+}
+
+/// An event of a block, with the phase it was emitted in.
+#[derive(Debug, Clone)]
+pub struct BlockEvent {
+	/// `Initialization` for `on_initialize` hooks, `ApplyExtrinsic(i)` for extrinsic `i`.
+	pub phase: Phase,
+	/// Pallet name.
+	pub pallet: String,
+	/// Event name.
+	pub event: String,
+	/// The event's fields.
+	pub fields: Value,
+}
+
+/// All events of block `number` (`System.Events`: hooks, extrinsics and finalization).
+pub async fn block_events(client: &Client, number: u64) -> Result<Vec<BlockEvent>> {
+	let at = client.at_block(number).await?;
+	let events = at.events().fetch().await?;
+	let mut out = Vec::new();
+	for event in events.iter() {
+		let event = event?;
+		out.push(BlockEvent {
+			phase: event.phase(),
+			pallet: event.pallet_name().to_string(),
+			event: event.event_name().to_string(),
+			fields: event.decode_fields_unchecked_as::<Value>()?,
+		});
+	}
+	Ok(out)
+}
+
+/// Scans the finalized blocks after block `after`, in order, until one has an event for which
+/// `matches` holds; returns that block's number and the event. Fails after `timeout`. `what`
+/// names the awaited event in progress lines and errors.
+pub async fn wait_for_block_event(
+	client: &Client,
+	after: u64,
+	timeout: Duration,
+	what: &str,
+	mut matches: impl FnMut(&BlockEvent) -> bool,
+) -> Result<(u64, BlockEvent)> {
+	let start = Instant::now();
+	let deadline = start + timeout;
+	let mut last_report = start;
+	let mut next = after + 1;
+	loop {
+		let finalized = finalized_number(client).await?;
+		while next <= finalized {
+			if let Some(event) = block_events(client, next).await?.into_iter().find(&mut matches) {
+				return Ok((next, event));
+			}
+			next += 1;
+		}
+		if Instant::now() > deadline {
+			bail!("no {what} in finalized blocks {}..={finalized} within {timeout:?}", after + 1);
+		}
+		if last_report.elapsed() >= Duration::from_secs(15) {
+			println!(
+				"still waiting for {what} (finalized #{finalized}, {}s)",
+				start.elapsed().as_secs()
+			);
+			last_report = Instant::now();
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
 }

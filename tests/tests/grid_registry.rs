@@ -5,44 +5,10 @@
 
 use anyhow::{anyhow, Result};
 use std::{path::Path, process::Command};
-use tfchain_tests::*;
-
-const GIB: u128 = 1024 * 1024 * 1024;
-
-fn bytes(text: &str) -> Value {
-	Value::from_bytes(text.as_bytes())
-}
-
-fn none() -> Value {
-	Value::unnamed_variant("None", [])
-}
-
-fn some(value: Value) -> Value {
-	Value::unnamed_variant("Some", [value])
-}
-
-/// Accepts the terms and conditions and creates a twin for `signer`.
-async fn register_twin(client: &Client, signer: &Keypair) -> Result<()> {
-	submit(
-		client,
-		signer,
-		"TfgridModule",
-		"user_accept_tc",
-		vec![bytes("https://library.threefold.me/tc"), bytes("tc_hash_1")],
-	)
-	.await?;
-	let events =
-		submit(client, signer, "TfgridModule", "create_twin", vec![none(), none()]).await?;
-	assert!(has_event(&events, "TfgridModule", "TwinStored"), "no TwinStored: {events:?}");
-	Ok(())
-}
-
-/// Chain time (seconds) at the latest finalized block.
-async fn chain_now_secs(client: &Client) -> Result<u64> {
-	let address = subxt::dynamic::storage::<(), u64>("Timestamp", "Now");
-	let at = client.at_current_block().await?;
-	Ok(at.storage().fetch(address, ()).await?.decode()? / 1000)
-}
+use tfchain_tests::{
+	grid::{chain_now_secs, create_farm_with_ip, register_node, register_twin},
+	*,
+};
 
 /// Whether `TfgridModule.<item>(key)` holds a value at the latest finalized block.
 async fn grid_item_exists(client: &Client, item: &str, key: u32) -> Result<bool> {
@@ -60,54 +26,13 @@ async fn farmer_and_node_register_report_uptime_and_power_down() -> Result<()> {
 	let zos = dev::charlie();
 
 	register_twin(&client, &farmer).await?;
-	let public_ip = Value::named_composite([
-		("ip", bytes("185.206.122.33/24")),
-		("gw", bytes("185.206.122.1")),
-	]);
-	let events = submit(
-		&client,
-		&farmer,
-		"TfgridModule",
-		"create_farm",
-		vec![bytes("e2e_farm"), Value::unnamed_composite([public_ip])],
-	)
-	.await?;
+	let events =
+		create_farm_with_ip(&client, &farmer, "e2e_farm", "185.206.122.33/24", "185.206.122.1")
+			.await?;
 	assert!(has_event(&events, "TfgridModule", "FarmStored"), "no FarmStored: {events:?}");
 
 	register_twin(&client, &zos).await?;
-	let resources = Value::named_composite([
-		("hru", Value::u128(1024 * GIB)),
-		("sru", Value::u128(512 * GIB)),
-		("cru", Value::u128(8)),
-		("mru", Value::u128(16 * GIB)),
-	]);
-	let location = Value::named_composite([
-		("city", bytes("Ghent")),
-		("country", bytes("Belgium")),
-		("latitude", bytes("51.05")),
-		("longitude", bytes("3.71")),
-	]);
-	let interface = Value::named_composite([
-		("name", bytes("zos")),
-		("mac", bytes("00:00:5e:00:53:af")),
-		("ips", Value::unnamed_composite([bytes("10.2.3.3")])),
-	]);
-	let events = submit(
-		&client,
-		&zos,
-		"TfgridModule",
-		"create_node",
-		vec![
-			Value::u128(1),
-			resources,
-			location,
-			Value::unnamed_composite([interface]),
-			Value::bool(false),
-			Value::bool(false),
-			some(bytes("SN-123")),
-		],
-	)
-	.await?;
+	let events = register_node(&client, &zos, 1).await?;
 	assert!(has_event(&events, "TfgridModule", "NodeStored"), "no NodeStored: {events:?}");
 	assert!(grid_item_exists(&client, "Nodes", 1).await?, "node 1 not stored");
 

@@ -1,10 +1,14 @@
 //! Clock, genesis, the read interface other pallets use ([`Tfgrid`]) and storage invariants.
 
 use crate::{types::*, *};
+use alloc::vec::Vec;
 use frame::{prelude::*, traits::UnixTime};
 use tfchain_primitives::{
-	grid::{Farm, FarmCertification, Node, NodeCertification},
-	traits::Tfgrid,
+	grid::{
+		Farm, FarmCertification, FarmName, Node, NodeCertification, PublicIP, UptimeReports,
+		MAX_FARM_PUBLIC_IPS,
+	},
+	traits::{GridBenchmarkHelper, GridPrices, IpReservationError, Tfgrid},
 };
 
 impl<T: Config> Pallet<T> {
@@ -147,6 +151,14 @@ impl<T: Config> Pallet<T> {
 		for (node_id, _) in NodePower::<T>::iter() {
 			ensure!(Nodes::<T>::contains_key(node_id), "NodePower of a missing node");
 		}
+		for (node_id, reports) in NodeUptimeReports::<T>::iter() {
+			ensure!(Nodes::<T>::contains_key(node_id), "uptime reports of a missing node");
+			ensure!(reports.previous <= reports.last, "uptime reports out of order");
+			ensure!(
+				reports.standby == NodePower::<T>::get(node_id).is_down(),
+				"uptime record disagrees with NodePower on standby"
+			);
+		}
 		for (twin_id, _) in TwinBoundedAccountID::<T>::iter() {
 			ensure!(Twins::<T>::contains_key(twin_id), "bond to a missing twin");
 		}
@@ -185,5 +197,173 @@ impl<T: Config> Tfgrid<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn node_power(node_id: u32) -> tfchain_primitives::grid::NodePower<BlockNumberFor<T>> {
 		NodePower::<T>::get(node_id)
+	}
+
+	fn node_id_of_twin(twin_id: u32) -> Option<u32> {
+		NodeIdByTwinID::<T>::try_get(twin_id).ok().filter(|id| *id != 0)
+	}
+
+	fn node_uptime_reports(node_id: u32) -> Option<UptimeReports> {
+		NodeUptimeReports::<T>::get(node_id)
+	}
+
+	fn pricing(policy_id: u32) -> Option<GridPrices<T::AccountId>> {
+		PricingPolicies::<T>::get(policy_id).map(|policy| GridPrices {
+			su: policy.su.value,
+			su_factor: policy.su.unit.factor_base_1024(),
+			cu: policy.cu.value,
+			cu_factor: policy.cu.unit.factor_base_1024(),
+			nu: policy.nu.value,
+			nu_factor: policy.nu.unit.factor_base_1000(),
+			ipu: policy.ipu.value,
+			unique_name: policy.unique_name.value,
+			foundation_account: policy.foundation_account,
+			certified_sales_account: policy.certified_sales_account,
+			discount_for_dedication_nodes: policy.discount_for_dedication_nodes,
+		})
+	}
+
+	fn reserve_public_ips(
+		farm_id: u32,
+		contract_id: u64,
+		count: u32,
+	) -> Result<Vec<PublicIP>, IpReservationError> {
+		let mut farm = Farms::<T>::get(farm_id).ok_or(IpReservationError::FarmNotExists)?;
+		let count = count as usize;
+		if farm.public_ips.len() < count {
+			return Err(IpReservationError::NotEnoughPublicIps);
+		}
+		let mut reserved = Vec::with_capacity(count);
+		for ip in farm.public_ips.iter_mut().filter(|ip| ip.contract_id == 0).take(count) {
+			ip.contract_id = contract_id;
+			reserved.push(ip.clone());
+		}
+		if reserved.len() < count {
+			return Err(IpReservationError::NotEnoughFreePublicIps);
+		}
+		Farms::<T>::insert(farm_id, farm);
+		Ok(reserved)
+	}
+
+	fn release_public_ips(farm_id: u32, contract_id: u64) -> Vec<PublicIP> {
+		let Some(mut farm) = Farms::<T>::get(farm_id) else { return Vec::new() };
+		let mut freed = Vec::new();
+		for ip in farm.public_ips.iter_mut().filter(|ip| ip.contract_id == contract_id) {
+			freed.push(ip.clone());
+			ip.contract_id = 0;
+		}
+		if !freed.is_empty() {
+			Farms::<T>::insert(farm_id, farm);
+		}
+		freed
+	}
+
+	fn all_farms() -> Vec<Farm> {
+		Farms::<T>::iter_values().collect()
+	}
+}
+
+impl<T: Config> GridBenchmarkHelper<T::AccountId> for Pallet<T> {
+	fn make_twin(account: &T::AccountId) -> u32 {
+		if let Some(id) = TwinIdByAccountID::<T>::get(account) {
+			return id;
+		}
+		let id = TwinID::<T>::get().saturating_add(1);
+		let twin = Twin {
+			id,
+			account_id: account.clone(),
+			relay: None,
+			entities: Default::default(),
+			pk: None,
+		};
+		Twins::<T>::insert(id, twin);
+		TwinIdByAccountID::<T>::insert(account, id);
+		TwinID::<T>::put(id);
+		id
+	}
+
+	fn make_farm(farmer_twin: u32, public_ips: u32, dedicated: bool) -> u32 {
+		let id = FarmID::<T>::get().saturating_add(1);
+		let mut ips = BoundedVec::new();
+		for i in 0..public_ips.min(MAX_FARM_PUBLIC_IPS) {
+			let ip = alloc::format!(
+				"185.{}.{}.{}/16",
+				(id % 200) as u8,
+				(i / 250) as u8,
+				(i % 250) as u8 + 2
+			);
+			let gateway = alloc::format!("185.{}.0.1", (id % 200) as u8);
+			let _ = ips.try_push(PublicIP {
+				ip: ip.into_bytes().try_into().unwrap_or_default(),
+				gateway: gateway.into_bytes().try_into().unwrap_or_default(),
+				contract_id: 0,
+			});
+		}
+		let name: FarmName =
+			alloc::format!("bench_farm_{id}").into_bytes().try_into().unwrap_or_default();
+		let farm = Farm {
+			version: TFGRID_FARM_VERSION,
+			id,
+			name: name.clone(),
+			twin_id: farmer_twin,
+			pricing_policy_id: 1,
+			certification: FarmCertification::NotCertified,
+			public_ips: ips,
+			dedicated_farm: dedicated,
+			farming_policy_limits: None,
+		};
+		Farms::<T>::insert(id, farm);
+		FarmIdByName::<T>::insert(name, id);
+		FarmID::<T>::put(id);
+		id
+	}
+
+	fn make_node(node_twin: u32, farm_id: u32) -> u32 {
+		let id = NodeID::<T>::get().saturating_add(1);
+		let node = Node {
+			version: TFGRID_NODE_VERSION,
+			id,
+			farm_id,
+			twin_id: node_twin,
+			resources: tfchain_primitives::resources::Resources {
+				hru: (1024 * tfchain_primitives::resources::GIB) as u64,
+				sru: (512 * tfchain_primitives::resources::GIB) as u64,
+				cru: 8,
+				mru: (16 * tfchain_primitives::resources::GIB) as u64,
+			},
+			location: Default::default(),
+			public_config: None,
+			created: Self::now_secs(),
+			farming_policy_id: 1,
+			interfaces: Default::default(),
+			certification: NodeCertification::Diy,
+			secure_boot: false,
+			virtualized: false,
+			serial_number: None,
+			connection_price: 80,
+		};
+		Nodes::<T>::insert(id, node);
+		NodesByFarmID::<T>::mutate(farm_id, |ids| {
+			let _ = ids.try_push(id);
+		});
+		NodeIdByTwinID::<T>::insert(node_twin, id);
+		let now = Self::now_secs();
+		NodeUptimeReports::<T>::insert(id, UptimeReports::first(now, false));
+		NodeID::<T>::put(id);
+		id
+	}
+
+	fn bond_twin(twin_id: u32, account: &T::AccountId) {
+		TwinBoundedAccountID::<T>::insert(twin_id, account);
+	}
+
+	fn report_uptime_now(node_id: u32) {
+		let now = Self::now_secs();
+		NodeUptimeReports::<T>::mutate(node_id, |reports| {
+			*reports = Some(match reports {
+				Some(reports) => reports.push(now),
+				None => UptimeReports::first(now, NodePower::<T>::get(node_id).is_down()),
+			})
+		});
 	}
 }

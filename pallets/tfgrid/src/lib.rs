@@ -252,6 +252,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// When (Unix seconds, chain clock) each node made its two latest uptime reports (new;
+	/// billing uses them to leave unbilled the time a node is offline).
+	#[pallet::storage]
+	pub type NodeUptimeReports<T> =
+		StorageMap<_, Blake2_128Concat, u32, UptimeReports, OptionQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame::prelude::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -782,6 +788,7 @@ pub mod pallet {
 		#[pallet::weight(
 			<T as Config>::WeightInfo::update_node()
 				.saturating_add(T::NodeChanged::node_changed_weight())
+				.saturating_add(T::NodeActiveContracts::node_has_no_active_contracts_weight())
 		)]
 		pub fn update_node(
 			origin: OriginFor<T>,

@@ -7,7 +7,7 @@ use tfchain_primitives::traits::{ChangeNode, NodeActiveContracts};
 use tfchain_primitives::{
 	grid::{
 		Interfaces, Location, Node, NodeCertification, Power, PowerState, PublicConfig,
-		SerialNumber,
+		SerialNumber, UptimeReports,
 	},
 	resources::Resources,
 };
@@ -95,6 +95,11 @@ impl<T: Config> Pallet<T> {
 		if farm_id != old.farm_id {
 			let old_farm = Farms::<T>::get(old.farm_id).ok_or(Error::<T>::FarmNotExists)?;
 			ensure!(old_farm.twin_id == new_farm.twin_id, Error::<T>::NodeCannotChangeFarmOwner);
+			// Contracts hold public IPs of the node's farm: the node stays while it has any.
+			ensure!(
+				T::NodeActiveContracts::node_has_no_active_contracts(node_id),
+				Error::<T>::NodeHasActiveContracts
+			);
 			let mut to = NodesByFarmID::<T>::get(farm_id);
 			to.try_push(node_id).map_err(|_| Error::<T>::TooManyNodesInFarm)?;
 			NodesByFarmID::<T>::insert(farm_id, to);
@@ -172,6 +177,12 @@ impl<T: Config> Pallet<T> {
 				&& timestamp_hint <= now.saturating_add(drift),
 			Error::<T>::InvalidTimestampHint
 		);
+		NodeUptimeReports::<T>::mutate(node.id, |reports| {
+			*reports = Some(match reports {
+				Some(reports) => reports.push(now),
+				None => UptimeReports::first(now, NodePower::<T>::get(node.id).is_down()),
+			})
+		});
 		Self::deposit_event(Event::NodeUptimeReported(node.id, now, uptime));
 		Ok(())
 	}
@@ -220,6 +231,7 @@ impl<T: Config> Pallet<T> {
 		T::NodeChanged::node_deleted(&node);
 		NodeIdByTwinID::<T>::remove(node.twin_id);
 		NodePower::<T>::remove(node.id);
+		NodeUptimeReports::<T>::remove(node.id);
 		Nodes::<T>::remove(node.id);
 		Self::deposit_event(Event::NodeDeleted(node.id));
 	}
@@ -233,9 +245,15 @@ impl<T: Config> Pallet<T> {
 		};
 		// As on TFChain, a repeated `Down` in a later block re-stamps when the node went down.
 		if state != node_power.state {
+			// The hook runs first, so contracts still see the old state (to bill up to now).
+			T::NodeChanged::node_power_state_changed(&node);
 			node_power.state = state;
 			NodePower::<T>::insert(node.id, node_power);
-			T::NodeChanged::node_power_state_changed(&node);
+			NodeUptimeReports::<T>::mutate(node.id, |reports| {
+				if let Some(reports) = reports {
+					reports.standby = matches!(state, PowerState::Down(_));
+				}
+			});
 			Self::deposit_event(Event::PowerStateChanged {
 				farm_id: node.farm_id,
 				node_id: node.id,

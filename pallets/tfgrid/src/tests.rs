@@ -27,8 +27,8 @@ use polkadot_sdk::sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use tfchain_primitives::{
 	grid::{
 		Farm, FarmCertification, FarmName, FarmingPolicyLimit, Interface, Interfaces, Location,
-		Node, NodeCertification, Power, PowerState, PublicConfig, PublicIP, SerialNumber, IP4, IP6,
-		MAX_FARM_PUBLIC_IPS,
+		Node, NodeCertification, Power, PowerState, PublicConfig, PublicIP, SerialNumber,
+		UptimeReports, IP4, IP6, MAX_FARM_PUBLIC_IPS,
 	},
 	ip::PublicIpError,
 	resources::Resources,
@@ -1996,6 +1996,22 @@ fn update_node_moved_from_farm_list_works() {
 }
 
 #[test]
+fn update_node_with_contracts_cannot_change_farm() {
+	test(|| {
+		// Contracts hold public IPs of the node's farm.
+		let (_, node_id) = farm_with_node();
+		let farm2 = create_farm(&alice(), "test_farm2");
+		set_node_busy(node_id, true);
+		assert_noop!(
+			update_node(&bob(), node_id, farm2, node_resources()),
+			Error::<Test>::NodeHasActiveContracts
+		);
+		set_node_busy(node_id, false);
+		assert_ok!(update_node(&bob(), node_id, farm2, node_resources()));
+	});
+}
+
+#[test]
 fn update_node_to_another_farmers_farm_fails() {
 	test(|| {
 		// Decision 3.
@@ -2351,6 +2367,24 @@ fn node_report_uptime_works() {
 		run_to_block(11);
 		assert_ok!(TfgridModule::report_uptime(RuntimeOrigin::signed(bob()), 560));
 		assert_last(Event::NodeUptimeReported(1, GENESIS_SECS + 60, 560));
+	});
+}
+
+#[test]
+fn uptime_reports_keep_the_two_latest_times() {
+	test(|| {
+		farm_with_node();
+		assert_eq!(NodeUptimeReports::<Test>::get(1), None);
+		assert_ok!(TfgridModule::report_uptime(RuntimeOrigin::signed(bob()), 500));
+		let first = UptimeReports { previous: GENESIS_SECS, last: GENESIS_SECS, standby: false };
+		assert_eq!(NodeUptimeReports::<Test>::get(1), Some(first));
+		run_to_block(11);
+		assert_ok!(TfgridModule::report_uptime(RuntimeOrigin::signed(bob()), 560));
+		let second =
+			UptimeReports { previous: GENESIS_SECS, last: GENESIS_SECS + 60, standby: false };
+		assert_eq!(NodeUptimeReports::<Test>::get(1), Some(second));
+		assert_ok!(TfgridModule::delete_node_farm(RuntimeOrigin::signed(alice()), 1));
+		assert_eq!(NodeUptimeReports::<Test>::get(1), None);
 	});
 }
 

@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_300_000 picoseconds.
-		Weight::from_parts(7_354_000, 0)
+		// Minimum execution time: 5_480_000 picoseconds.
+		Weight::from_parts(13_736_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::TwinIdByAccountID` (r:1 w:0)
@@ -105,10 +105,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `425`
 		//  Estimated: `3526`
-		// Minimum execution time: 32_000_000 picoseconds.
-		Weight::from_parts(33_452_000, 3526)
-			// Standard Error: 9_835
-			.saturating_add(Weight::from_parts(2_268_332, 0).saturating_mul(i.into()))
+		// Minimum execution time: 33_462_000 picoseconds.
+		Weight::from_parts(47_308_000, 3526)
+			// Standard Error: 8_023
+			.saturating_add(Weight::from_parts(3_517_381, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11544`
 		//  Estimated: `14592`
-		// Minimum execution time: 168_895_000 picoseconds.
-		Weight::from_parts(177_942_000, 14592)
+		// Minimum execution time: 170_970_000 picoseconds.
+		Weight::from_parts(296_604_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -137,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11457`
 		//  Estimated: `14592`
-		// Minimum execution time: 133_379_000 picoseconds.
-		Weight::from_parts(206_175_000, 14592)
+		// Minimum execution time: 134_331_000 picoseconds.
+		Weight::from_parts(216_113_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -148,8 +148,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11416`
 		//  Estimated: `14592`
-		// Minimum execution time: 139_630_000 picoseconds.
-		Weight::from_parts(184_114_000, 14592)
+		// Minimum execution time: 143_978_000 picoseconds.
+		Weight::from_parts(231_702_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -161,8 +161,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11414`
 		//  Estimated: `14592`
-		// Minimum execution time: 164_767_000 picoseconds.
-		Weight::from_parts(248_645_000, 14592)
+		// Minimum execution time: 164_567_000 picoseconds.
+		Weight::from_parts(276_696_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11457`
 		//  Estimated: `14592`
-		// Minimum execution time: 161_862_000 picoseconds.
-		Weight::from_parts(248_314_000, 14592)
+		// Minimum execution time: 166_080_000 picoseconds.
+		Weight::from_parts(280_503_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -193,19 +193,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::ConnectionPrice` (r:1 w:0)
 	/// Proof: `TfgridModule::ConnectionPrice` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPolicyID` (r:1 w:0)
-	/// Proof: `TfgridModule::FarmingPolicyID` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:128 w:0)
+	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:1 w:0)
 	/// Proof: `TfgridModule::FarmingPoliciesMap` (`max_values`: None, `max_size`: Some(188), added: 2663, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Nodes` (r:0 w:1)
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
 	fn create_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `42671`
-		//  Estimated: `341854`
-		// Minimum execution time: 1_182_558_000 picoseconds.
-		Weight::from_parts(1_800_091_000, 341854)
-			.saturating_add(T::DbWeight::get().reads(136_u64))
+		//  Measured:  `18737`
+		//  Estimated: `14592`
+		// Minimum execution time: 421_897_000 picoseconds.
+		Weight::from_parts(689_336_000, 14592)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `TfgridModule::Nodes` (r:1 w:1)
@@ -214,42 +212,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::TwinIdByAccountID` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Farms` (r:2 w:1)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveNodeContracts` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveNodeContracts` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveRentContractForNode` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodesByFarmID` (r:2 w:2)
 	/// Proof: `TfgridModule::NodesByFarmID` (`max_values`: None, `max_size`: Some(4022), added: 6497, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:128 w:0)
+	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:1 w:0)
 	/// Proof: `TfgridModule::FarmingPoliciesMap` (`max_values`: None, `max_size`: Some(188), added: 2663, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPolicyID` (r:1 w:0)
-	/// Proof: `TfgridModule::FarmingPolicyID` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn update_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `62854`
-		//  Estimated: `341854`
-		// Minimum execution time: 1_408_149_000 picoseconds.
-		Weight::from_parts(2_166_665_000, 341854)
-			.saturating_add(T::DbWeight::get().reads(136_u64))
+		//  Measured:  `38949`
+		//  Estimated: `28194`
+		// Minimum execution time: 645_696_000 picoseconds.
+		Weight::from_parts(994_697_000, 28194)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `TfgridModule::AllowedNodeCertifiers` (r:1 w:0)
 	/// Proof: `TfgridModule::AllowedNodeCertifiers` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Nodes` (r:1 w:1)
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:128 w:0)
+	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:1 w:0)
 	/// Proof: `TfgridModule::FarmingPoliciesMap` (`max_values`: None, `max_size`: Some(188), added: 2663, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Farms` (r:1 w:1)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
-	/// Storage: `TfgridModule::FarmingPolicyID` (r:1 w:0)
-	/// Proof: `TfgridModule::FarmingPolicyID` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_node_certification() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `43302`
-		//  Estimated: `341854`
-		// Minimum execution time: 887_326_000 picoseconds.
-		Weight::from_parts(971_845_000, 341854)
-			.saturating_add(T::DbWeight::get().reads(133_u64))
+		//  Measured:  `19395`
+		//  Estimated: `14592`
+		// Minimum execution time: 254_034_000 picoseconds.
+		Weight::from_parts(442_816_000, 14592)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
@@ -260,13 +258,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::NodeIdByTwinID` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Nodes` (r:1 w:0)
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodeUptimeReports` (r:1 w:1)
+	/// Proof: `TfgridModule::NodeUptimeReports` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodePower` (r:1 w:0)
+	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	fn report_uptime() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5290`
+		//  Measured:  `5871`
 		//  Estimated: `8854`
-		// Minimum execution time: 80_019_000 picoseconds.
-		Weight::from_parts(105_928_000, 8854)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 93_685_000 picoseconds.
+		Weight::from_parts(185_727_000, 8854)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::Farms` (r:1 w:0)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
@@ -278,8 +281,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17603`
 		//  Estimated: `14592`
-		// Minimum execution time: 192_349_000 picoseconds.
-		Weight::from_parts(328_573_000, 14592)
+		// Minimum execution time: 192_290_000 picoseconds.
+		Weight::from_parts(325_909_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -289,18 +292,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::TwinIdByAccountID` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodesByFarmID` (r:1 w:1)
 	/// Proof: `TfgridModule::NodesByFarmID` (`max_values`: None, `max_size`: Some(4022), added: 6497, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveNodeContracts` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveNodeContracts` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveRentContractForNode` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodeUptimeReports` (r:0 w:1)
+	/// Proof: `TfgridModule::NodeUptimeReports` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodePower` (r:0 w:1)
 	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodeIdByTwinID` (r:0 w:1)
 	/// Proof: `TfgridModule::NodeIdByTwinID` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn delete_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11528`
+		//  Measured:  `11557`
 		//  Estimated: `8854`
-		// Minimum execution time: 146_915_000 picoseconds.
-		Weight::from_parts(221_634_000, 8854)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 152_054_000 picoseconds.
+		Weight::from_parts(220_392_000, 8854)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `TfgridModule::EntityIdByName` (r:1 w:1)
 	/// Proof: `TfgridModule::EntityIdByName` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
@@ -314,8 +323,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `168`
 		//  Estimated: `3615`
-		// Minimum execution time: 90_118_000 picoseconds.
-		Weight::from_parts(159_809_000, 3615)
+		// Minimum execution time: 98_794_000 picoseconds.
+		Weight::from_parts(181_419_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -329,8 +338,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `734`
 		//  Estimated: `3771`
-		// Minimum execution time: 37_660_000 picoseconds.
-		Weight::from_parts(56_376_000, 3771)
+		// Minimum execution time: 37_610_000 picoseconds.
+		Weight::from_parts(73_548_000, 3771)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -344,8 +353,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `595`
 		//  Estimated: `3771`
-		// Minimum execution time: 29_335_000 picoseconds.
-		Weight::from_parts(45_224_000, 3771)
+		// Minimum execution time: 29_796_000 picoseconds.
+		Weight::from_parts(50_203_000, 3771)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -361,8 +370,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `255`
 		//  Estimated: `72026`
-		// Minimum execution time: 32_240_000 picoseconds.
-		Weight::from_parts(44_803_000, 72026)
+		// Minimum execution time: 33_151_000 picoseconds.
+		Weight::from_parts(70_822_000, 72026)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -374,8 +383,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5811`
 		//  Estimated: `8968`
-		// Minimum execution time: 44_893_000 picoseconds.
-		Weight::from_parts(60_603_000, 8968)
+		// Minimum execution time: 45_145_000 picoseconds.
+		Weight::from_parts(86_121_000, 8968)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -387,8 +396,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6037`
 		//  Estimated: `8968`
-		// Minimum execution time: 102_382_000 picoseconds.
-		Weight::from_parts(168_905_000, 8968)
+		// Minimum execution time: 107_931_000 picoseconds.
+		Weight::from_parts(191_027_000, 8968)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -398,8 +407,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5874`
 		//  Estimated: `8968`
-		// Minimum execution time: 35_967_000 picoseconds.
-		Weight::from_parts(47_899_000, 8968)
+		// Minimum execution time: 36_358_000 picoseconds.
+		Weight::from_parts(72_716_000, 8968)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -413,8 +422,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `222`
 		//  Estimated: `3615`
-		// Minimum execution time: 26_950_000 picoseconds.
-		Weight::from_parts(42_830_000, 3615)
+		// Minimum execution time: 27_382_000 picoseconds.
+		Weight::from_parts(51_806_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -426,8 +435,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `516`
 		//  Estimated: `3718`
-		// Minimum execution time: 32_280_000 picoseconds.
-		Weight::from_parts(50_474_000, 3718)
+		// Minimum execution time: 32_922_000 picoseconds.
+		Weight::from_parts(53_149_000, 3718)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -439,8 +448,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_852_000 picoseconds.
-		Weight::from_parts(52_528_000, 1489)
+		// Minimum execution time: 22_632_000 picoseconds.
+		Weight::from_parts(47_950_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -452,8 +461,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66607`
 		//  Estimated: `72026`
-		// Minimum execution time: 108_553_000 picoseconds.
-		Weight::from_parts(196_316_000, 72026)
+		// Minimum execution time: 111_268_000 picoseconds.
+		Weight::from_parts(212_967_000, 72026)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -465,18 +474,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodesByFarmID` (r:1 w:1)
 	/// Proof: `TfgridModule::NodesByFarmID` (`max_values`: None, `max_size`: Some(4022), added: 6497, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveNodeContracts` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveNodeContracts` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveRentContractForNode` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodeUptimeReports` (r:0 w:1)
+	/// Proof: `TfgridModule::NodeUptimeReports` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodePower` (r:0 w:1)
 	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodeIdByTwinID` (r:0 w:1)
 	/// Proof: `TfgridModule::NodeIdByTwinID` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn delete_node_farm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `22668`
+		//  Measured:  `22697`
 		//  Estimated: `14592`
-		// Minimum execution time: 258_753_000 picoseconds.
-		Weight::from_parts(293_909_000, 14592)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 278_019_000 picoseconds.
+		Weight::from_parts(436_555_000, 14592)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `TfgridModule::Farms` (r:1 w:1)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
@@ -484,20 +499,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11416`
 		//  Estimated: `14592`
-		// Minimum execution time: 153_516_000 picoseconds.
-		Weight::from_parts(160_250_000, 14592)
+		// Minimum execution time: 153_096_000 picoseconds.
+		Weight::from_parts(250_257_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::Farms` (r:1 w:1)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::Contracts` (r:1 w:0)
+	/// Proof: `SmartContractModule::Contracts` (`max_values`: None, `max_size`: Some(11623), added: 14098, mode: `MaxEncodedLen`)
 	fn force_reset_farm_ip() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11416`
-		//  Estimated: `14592`
-		// Minimum execution time: 155_721_000 picoseconds.
-		Weight::from_parts(163_194_000, 14592)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		//  Measured:  `11445`
+		//  Estimated: `15088`
+		// Minimum execution time: 162_734_000 picoseconds.
+		Weight::from_parts(289_050_000, 15088)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::ConnectionPrice` (r:0 w:1)
@@ -506,8 +523,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 9_759_000 picoseconds.
-		Weight::from_parts(11_021_000, 0)
+		// Minimum execution time: 9_929_000 picoseconds.
+		Weight::from_parts(21_260_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::AllowedNodeCertifiers` (r:1 w:1)
@@ -516,8 +533,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2187`
 		//  Estimated: `3535`
-		// Minimum execution time: 18_044_000 picoseconds.
-		Weight::from_parts(20_829_000, 3535)
+		// Minimum execution time: 18_344_000 picoseconds.
+		Weight::from_parts(35_516_000, 3535)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -527,8 +544,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2220`
 		//  Estimated: `3535`
-		// Minimum execution time: 17_873_000 picoseconds.
-		Weight::from_parts(21_941_000, 3535)
+		// Minimum execution time: 18_084_000 picoseconds.
+		Weight::from_parts(35_726_000, 3535)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -538,8 +555,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1069`
 		//  Estimated: `3653`
-		// Minimum execution time: 25_818_000 picoseconds.
-		Weight::from_parts(36_007_000, 3653)
+		// Minimum execution time: 26_028_000 picoseconds.
+		Weight::from_parts(54_692_000, 3653)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -560,10 +577,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `36387 + n * (4849 ±0)`
 		//  Estimated: `341854 + n * (7864 ±0)`
-		// Minimum execution time: 921_501_000 picoseconds.
-		Weight::from_parts(971_985_000, 341854)
-			// Standard Error: 607_640
-			.saturating_add(Weight::from_parts(92_784_950, 0).saturating_mul(n.into()))
+		// Minimum execution time: 940_966_000 picoseconds.
+		Weight::from_parts(1_344_855_242, 341854)
+			// Standard Error: 1_434_371
+			.saturating_add(Weight::from_parts(98_112_210, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(132_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -576,8 +593,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `154`
 		//  Estimated: `1743`
-		// Minimum execution time: 13_525_000 picoseconds.
-		Weight::from_parts(15_759_000, 1743)
+		// Minimum execution time: 14_076_000 picoseconds.
+		Weight::from_parts(19_487_000, 1743)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -589,14 +606,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodePower` (r:1 w:1)
 	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveRentContractForNode` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodeUptimeReports` (r:1 w:1)
+	/// Proof: `TfgridModule::NodeUptimeReports` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn change_power_state() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5838`
+		//  Measured:  `5894`
 		//  Estimated: `8854`
-		// Minimum execution time: 75_251_000 picoseconds.
-		Weight::from_parts(119_613_000, 8854)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 83_396_000 picoseconds.
+		Weight::from_parts(107_701_000, 8854)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `TfgridModule::TwinIdByAccountID` (r:1 w:0)
 	/// Proof: `TfgridModule::TwinIdByAccountID` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -604,15 +625,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Farms` (r:1 w:0)
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveNodeContracts` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveNodeContracts` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `SmartContractModule::ActiveRentContractForNode` (r:1 w:0)
+	/// Proof: `SmartContractModule::ActiveRentContractForNode` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodePower` (r:1 w:1)
 	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	fn change_power_target() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `16966`
+		//  Measured:  `16995`
 		//  Estimated: `14592`
-		// Minimum execution time: 182_451_000 picoseconds.
-		Weight::from_parts(265_165_000, 14592)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 190_164_000 picoseconds.
+		Weight::from_parts(254_796_000, 14592)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::Twins` (r:1 w:0)
@@ -623,8 +648,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5784`
 		//  Estimated: `8968`
-		// Minimum execution time: 36_308_000 picoseconds.
-		Weight::from_parts(62_366_000, 8968)
+		// Minimum execution time: 36_378_000 picoseconds.
+		Weight::from_parts(55_734_000, 8968)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -636,13 +661,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::Nodes` (`max_values`: None, `max_size`: Some(5389), added: 7864, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodeUptimeReports` (r:1 w:1)
+	/// Proof: `TfgridModule::NodeUptimeReports` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `TfgridModule::NodePower` (r:1 w:0)
+	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
 	fn report_uptime_v2() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5290`
+		//  Measured:  `5871`
 		//  Estimated: `8854`
-		// Minimum execution time: 74_149_000 picoseconds.
-		Weight::from_parts(123_701_000, 8854)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 91_531_000 picoseconds.
+		Weight::from_parts(178_834_000, 8854)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TfgridModule::TwinIdByAccountID` (r:1 w:0)
 	/// Proof: `TfgridModule::TwinIdByAccountID` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -652,8 +682,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `409`
 		//  Estimated: `3517`
-		// Minimum execution time: 26_138_000 picoseconds.
-		Weight::from_parts(29_636_000, 3517)
+		// Minimum execution time: 25_798_000 picoseconds.
+		Weight::from_parts(49_492_000, 3517)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -662,161 +692,162 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn set_storage_version() -> Weight {
-		Weight::from_parts(7_354_000, 0)
+		Weight::from_parts(13_736_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn create_farm(i: u32, ) -> Weight {
-		Weight::from_parts(33_452_000, 3526)
-			.saturating_add(Weight::from_parts(2_268_332, 0).saturating_mul(i.into()))
+		Weight::from_parts(47_308_000, 3526)
+			.saturating_add(Weight::from_parts(3_517_381, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_farm() -> Weight {
-		Weight::from_parts(177_942_000, 14592)
+		Weight::from_parts(296_604_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn add_stellar_payout_v2address() -> Weight {
-		Weight::from_parts(206_175_000, 14592)
+		Weight::from_parts(216_113_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_farm_certification() -> Weight {
-		Weight::from_parts(184_114_000, 14592)
+		Weight::from_parts(231_702_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_farm_ip() -> Weight {
-		Weight::from_parts(248_645_000, 14592)
+		Weight::from_parts(276_696_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_farm_ip() -> Weight {
-		Weight::from_parts(248_314_000, 14592)
+		Weight::from_parts(280_503_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn create_node() -> Weight {
-		Weight::from_parts(1_800_091_000, 341854)
-			.saturating_add(ParityDbWeight::get().reads(136_u64))
+		Weight::from_parts(689_336_000, 14592)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn update_node() -> Weight {
-		Weight::from_parts(2_166_665_000, 341854)
-			.saturating_add(ParityDbWeight::get().reads(136_u64))
+		Weight::from_parts(994_697_000, 28194)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_node_certification() -> Weight {
-		Weight::from_parts(971_845_000, 341854)
-			.saturating_add(ParityDbWeight::get().reads(133_u64))
+		Weight::from_parts(442_816_000, 14592)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn report_uptime() -> Weight {
-		Weight::from_parts(105_928_000, 8854)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(185_727_000, 8854)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_node_public_config() -> Weight {
-		Weight::from_parts(328_573_000, 14592)
+		Weight::from_parts(325_909_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn delete_node() -> Weight {
-		Weight::from_parts(221_634_000, 8854)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(220_392_000, 8854)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn create_entity() -> Weight {
-		Weight::from_parts(159_809_000, 3615)
+		Weight::from_parts(181_419_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn update_entity() -> Weight {
-		Weight::from_parts(56_376_000, 3771)
+		Weight::from_parts(73_548_000, 3771)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn delete_entity() -> Weight {
-		Weight::from_parts(45_224_000, 3771)
+		Weight::from_parts(50_203_000, 3771)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn create_twin() -> Weight {
-		Weight::from_parts(44_803_000, 72026)
+		Weight::from_parts(70_822_000, 72026)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_twin() -> Weight {
-		Weight::from_parts(60_603_000, 8968)
+		Weight::from_parts(86_121_000, 8968)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_twin_entity() -> Weight {
-		Weight::from_parts(168_905_000, 8968)
+		Weight::from_parts(191_027_000, 8968)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn delete_twin_entity() -> Weight {
-		Weight::from_parts(47_899_000, 8968)
+		Weight::from_parts(72_716_000, 8968)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn create_pricing_policy() -> Weight {
-		Weight::from_parts(42_830_000, 3615)
+		Weight::from_parts(51_806_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_pricing_policy() -> Weight {
-		Weight::from_parts(50_474_000, 3718)
+		Weight::from_parts(53_149_000, 3718)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn create_farming_policy() -> Weight {
-		Weight::from_parts(52_528_000, 1489)
+		Weight::from_parts(47_950_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn user_accept_tc() -> Weight {
-		Weight::from_parts(196_316_000, 72026)
+		Weight::from_parts(212_967_000, 72026)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn delete_node_farm() -> Weight {
-		Weight::from_parts(293_909_000, 14592)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(436_555_000, 14592)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_farm_dedicated() -> Weight {
-		Weight::from_parts(160_250_000, 14592)
+		Weight::from_parts(250_257_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn force_reset_farm_ip() -> Weight {
-		Weight::from_parts(163_194_000, 14592)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(289_050_000, 15088)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_connection_price() -> Weight {
-		Weight::from_parts(11_021_000, 0)
+		Weight::from_parts(21_260_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_node_certifier() -> Weight {
-		Weight::from_parts(20_829_000, 3535)
+		Weight::from_parts(35_516_000, 3535)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_node_certifier() -> Weight {
-		Weight::from_parts(21_941_000, 3535)
+		Weight::from_parts(35_726_000, 3535)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_farming_policy() -> Weight {
-		Weight::from_parts(36_007_000, 3653)
+		Weight::from_parts(54_692_000, 3653)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn attach_policy_to_farm(n: u32, ) -> Weight {
-		Weight::from_parts(971_985_000, 341854)
-			.saturating_add(Weight::from_parts(92_784_950, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_344_855_242, 341854)
+			.saturating_add(Weight::from_parts(98_112_210, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(132_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -824,31 +855,32 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 7864).saturating_mul(n.into()))
 	}
 	fn set_zos_version() -> Weight {
-		Weight::from_parts(15_759_000, 1743)
+		Weight::from_parts(19_487_000, 1743)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn change_power_state() -> Weight {
-		Weight::from_parts(119_613_000, 8854)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(107_701_000, 8854)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn change_power_target() -> Weight {
-		Weight::from_parts(265_165_000, 14592)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(254_796_000, 14592)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn bond_twin_account() -> Weight {
-		Weight::from_parts(62_366_000, 8968)
+		Weight::from_parts(55_734_000, 8968)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn report_uptime_v2() -> Weight {
-		Weight::from_parts(123_701_000, 8854)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(178_834_000, 8854)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn unbond_twin_account() -> Weight {
-		Weight::from_parts(29_636_000, 3517)
+		Weight::from_parts(49_492_000, 3517)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -2,16 +2,16 @@
 //! needs (see `docs/compatibility.md`).
 
 use super::governance::RootOrCouncil;
-use crate::{Runtime, Timestamp};
+use crate::{Runtime, SmartContractModule, Timestamp};
 use polkadot_sdk::frame_support::traits::{ConstU32, ConstU64};
 
 impl pallet_tfgrid::Config for Runtime {
 	type RestrictedOrigin = RootOrCouncil;
 	type Time = Timestamp;
-	// Contracts (issue 4) and the DAO (issue 5) subscribe here once they exist.
-	type NodeChanged = ();
-	type PublicIpModifier = ();
-	type NodeActiveContracts = ();
+	// The DAO (issue 5) subscribes here too once it exists.
+	type NodeChanged = SmartContractModule;
+	type PublicIpModifier = SmartContractModule;
+	type NodeActiveContracts = SmartContractModule;
 	/// TFChain: 60 seconds.
 	type TimestampHintDrift = ConstU64<60>;
 	/// Larger than any farm on TFChain's mainnet today; bounds `NodesByFarmID`.

@@ -3,11 +3,14 @@
 //! - this file: `frame_system`, timestamp, utility, scheduler and preimage;
 //! - [`consensus`]: Aura, GRANDPA, session, validator set and authorship;
 //! - [`monetary`]: balances, transaction fees and where they go;
-//! - [`governance`]: council, council membership and runtime upgrades.
+//! - [`governance`]: council, council membership and runtime upgrades;
+//! - [`grid`], [`contracts`], [`kvstore`]: the grid registry, contracts and billing, the TFT
+//!   price oracle and the key-value store.
 
 #![warn(missing_docs)]
 
 pub mod consensus;
+pub mod contracts;
 pub mod governance;
 pub mod grid;
 pub mod kvstore;

@@ -1,0 +1,281 @@
+//! # TFT price oracle (`TFTPriceModule`)
+//!
+//! Keeps the TFT/USD price that contract billing converts USD amounts with. Prices are `u32`
+//! amounts of mUSD (thousandths of a US dollar) per TFT. Call names and indices, storage names,
+//! events and errors are those of TFChain's `TFTPriceModule` pallet (index 28); see
+//! `docs/compatibility.md`.
+//!
+//! - `set_prices(price, block_number)` (index 0): a price feeder (`Config::Feeders`, the session
+//!   validators in the runtime) reports the current price. It is stored as [`TftPrice`]
+//!   (`PriceStored`) and pushed into a ring buffer of the last [`MAX_LENGTH`] (1440) prices,
+//!   [`TftPriceHistory`] indexed by [`BufferRange`]; the oldest price is overwritten once the
+//!   buffer is full. The rounded (half up) average of the buffer is stored as [`AverageTftPrice`]
+//!   (`AveragePriceStored`), followed by `AveragePriceIsBelowMinPrice` or
+//!   `AveragePriceIsAboveMaxPrice` when it lies outside the council's band. The stored average is
+//!   not clamped. The call is declared with a paying weight and returns `Pays::No` when it
+//!   succeeds, so feeders submit for free while failing calls (spam) pay their fee.
+//! - `set_min_tft_price(price)` (index 2) and `set_max_tft_price(price)` (index 3): the council
+//!   (`Config::RestrictedOrigin`) sets the band [`MinTftPrice`] < [`MaxTftPrice`]. Index 1 (TFChain's
+//!   removed `set_allowed_origin`) stays unused. Neither call emits an event, as on TFChain.
+//! - [`TftPriceProvider::tft_price_musd`](tfchain_primitives::traits::TftPriceProvider) gives
+//!   other pallets the average clamped to `[MinTftPrice, MaxTftPrice]`, and never 0.
+//!
+//! The ring buffer holds all [`MAX_LENGTH`] slots once it has wrapped around: the slot at
+//! `end`, the next one to be overwritten, then still holds the oldest price. Before that it holds
+//! the slots `start..end`. So the number of prices is [`MAX_LENGTH`] when [`TftPriceHistory`]
+//! has an entry at `end`, else `end - start` (see `Pallet::history_len`); TFChain averaged every
+//! stored slot the same way.
+//!
+//! There is no off-chain worker: the price feeders submit `set_prices` themselves. The events
+//! and errors of TFChain's off-chain worker (`OffchainWorkerExecuted`, `ErrFetchingPrice`, …) are
+//! kept for index compatibility and never used.
+//!
+//! ## Deviations from TFChain
+//!
+//! - [`LastBlockSet`] is the block in which the price was accepted
+//!   (`frame_system::Pallet::block_number()`). TFChain stored the caller's `block_number`
+//!   argument, which a feeder could set to anything; the argument is kept in the call's signature
+//!   for compatibility and ignored.
+//! - A price of 0 is rejected with the new error `PriceIsZero` (appended after TFChain's
+//!   errors); TFChain accepted it, and it dragged the average down.
+//! - The new storage item [`TftPriceSum`] holds the sum of the prices in the ring buffer, kept in
+//!   step on every push, so the average costs O(1) storage reads per submission instead of
+//!   reading all 1440 history entries. The sum is a `u64`, so it cannot saturate as TFChain's
+//!   `u32` sum could.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+mod impls;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+/// Number of slots of the price history ring buffer (TFChain's `MAX_LENGTH`): one day of prices
+/// submitted once a minute.
+pub const MAX_LENGTH: u16 = 1440;
+
+/// Default lower bound of the price band (mUSD per TFT) in the genesis config.
+pub const DEFAULT_MIN_TFT_PRICE: u32 = 10;
+
+/// Default upper bound of the price band (mUSD per TFT) in the genesis config.
+pub const DEFAULT_MAX_TFT_PRICE: u32 = 1000;
+
+/// Gives the benchmarks an account that may submit prices.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// An account that `Config::Feeders` accepts as a price feeder.
+	fn price_feeder() -> AccountId;
+}
+
+#[frame::pallet]
+pub mod pallet {
+	#[cfg(feature = "runtime-benchmarks")]
+	use super::BenchmarkHelper;
+	use super::{WeightInfo, DEFAULT_MAX_TFT_PRICE, DEFAULT_MIN_TFT_PRICE};
+	use frame::prelude::*;
+	use tfchain_primitives::traits::PriceFeeders;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	/// Index of a slot of the price history ring buffer (`0..MAX_LENGTH`).
+	pub type BufferIndex = u16;
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Root or a council motion: sets the minimum and maximum TFT price.
+		type RestrictedOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may submit prices with `set_prices` (the session validators in the runtime).
+		type Feeders: PriceFeeders<Self::AccountId>;
+
+		/// Weights of this pallet's calls, generated by its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Gives the benchmarks an account that `Feeders` accepts.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The last price reported by a feeder, in mUSD per TFT.
+	#[pallet::storage]
+	pub type TftPrice<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The block in which the last price was accepted.
+	#[pallet::storage]
+	pub type LastBlockSet<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The average of the prices in the ring buffer, rounded half up, in mUSD per TFT. Not
+	/// clamped to the band; `TftPriceProvider` clamps it when it is read.
+	#[pallet::storage]
+	pub type AverageTftPrice<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The ring buffer of the last reported prices: slot → price.
+	// Blake2_128Concat as on TFChain (indices are chosen by the pallet, not by callers).
+	#[pallet::storage]
+	pub type TftPriceHistory<T> = StorageMap<_, Blake2_128Concat, BufferIndex, u32, ValueQuery>;
+
+	/// `(start, end)` of the ring buffer: the next price is written at `end`. Until the buffer
+	/// wraps around it holds the slots `start..end`; after that, all slots.
+	#[pallet::storage]
+	pub type BufferRange<T> = StorageValue<_, (BufferIndex, BufferIndex), ValueQuery>;
+
+	/// The lower bound of the price band, in mUSD per TFT.
+	#[pallet::storage]
+	pub type MinTftPrice<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The upper bound of the price band, in mUSD per TFT.
+	#[pallet::storage]
+	pub type MaxTftPrice<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// The sum of the prices in the ring buffer (new; not on TFChain), so that the average is
+	/// computed without reading the whole history.
+	#[pallet::storage]
+	pub type TftPriceSum<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// The price band and an optional first price. Building it panics if `min_tft_price` is
+	/// not below `max_tft_price` or `initial_price` is `Some(0)`.
+	#[pallet::genesis_config]
+	pub struct GenesisConfig<T: Config> {
+		/// Lower bound of the price band, in mUSD per TFT (default 10).
+		pub min_tft_price: u32,
+		/// Upper bound of the price band, in mUSD per TFT (default 1000); must exceed the minimum.
+		pub max_tft_price: u32,
+		/// A first price (mUSD per TFT), stored as the last price, the average and the first
+		/// history entry, so that a fresh chain bills with a sane price before any feeder reports.
+		/// Must not be 0.
+		pub initial_price: Option<u32>,
+		/// Ties the config to the runtime; carries no data.
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			Self {
+				min_tft_price: DEFAULT_MIN_TFT_PRICE,
+				max_tft_price: DEFAULT_MAX_TFT_PRICE,
+				initial_price: None,
+				_config: Default::default(),
+			}
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::build_genesis(self.min_tft_price, self.max_tft_price, self.initial_price)
+				.expect("TFTPriceModule genesis must be valid; qed");
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A feeder reported a price (mUSD per TFT).
+		PriceStored(u32),
+		/// Kept for index compatibility with TFChain's off-chain worker; never emitted.
+		OffchainWorkerExecuted(T::AccountId),
+		/// The average price changed (mUSD per TFT).
+		AveragePriceStored(u32),
+		/// The new average is above the maximum price: average, maximum.
+		AveragePriceIsAboveMaxPrice(u32, u32),
+		/// The new average is below the minimum price: average, minimum.
+		AveragePriceIsBelowMinPrice(u32, u32),
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Kept for index compatibility with TFChain's off-chain worker; never returned.
+		ErrFetchingPrice,
+		/// Kept for index compatibility with TFChain's off-chain worker; never returned.
+		OffchainSignedTxError,
+		/// Kept for index compatibility with TFChain's off-chain worker; never returned.
+		NoLocalAcctForSigning,
+		/// Only price feeders (the validators) may submit prices.
+		AccountUnauthorizedToSetPrice,
+		/// The maximum price must be above the current minimum price; lower the minimum first.
+		MaxPriceBelowMinPriceError,
+		/// The minimum price must be below the current maximum price; raise the maximum first.
+		MinPriceAboveMaxPriceError,
+		/// Kept for index compatibility with TFChain's off-chain worker; never returned.
+		IsNotAnAuthority,
+		/// Kept for index compatibility with TFChain's off-chain worker; never returned.
+		WrongAuthority,
+		/// A price of 0 is not a valid price.
+		PriceIsZero,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Report the current TFT price, in mUSD per TFT.
+		///
+		/// Origin: signed by a price feeder. `block_number` is ignored (kept for compatibility
+		/// with TFChain): the current block is recorded in `LastBlockSet`. Free when it succeeds.
+		/// Errors: `AccountUnauthorizedToSetPrice`, `PriceIsZero`. Emits `PriceStored`,
+		/// `AveragePriceStored` and, if the new average is outside the band,
+		/// `AveragePriceIsBelowMinPrice` or `AveragePriceIsAboveMaxPrice`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_prices())]
+		pub fn set_prices(
+			origin: OriginFor<T>,
+			price: u32,
+			block_number: BlockNumberFor<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			// TFChain stored this caller-chosen block; the current block is stored instead.
+			let _ = block_number;
+			ensure!(T::Feeders::is_price_feeder(&who), Error::<T>::AccountUnauthorizedToSetPrice);
+			Self::do_set_prices(price)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Set the minimum TFT price, in mUSD per TFT.
+		///
+		/// Origin: `RestrictedOrigin`. Errors: `MinPriceAboveMaxPriceError` unless `price` is below
+		/// the maximum price. Emits nothing (as on TFChain).
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_min_tft_price())]
+		pub fn set_min_tft_price(origin: OriginFor<T>, price: u32) -> DispatchResult {
+			T::RestrictedOrigin::ensure_origin(origin)?;
+			ensure!(price < MaxTftPrice::<T>::get(), Error::<T>::MinPriceAboveMaxPriceError);
+			MinTftPrice::<T>::put(price);
+			Ok(())
+		}
+
+		/// Set the maximum TFT price, in mUSD per TFT.
+		///
+		/// Origin: `RestrictedOrigin`. Errors: `MaxPriceBelowMinPriceError` unless `price` is above
+		/// the minimum price. Emits nothing (as on TFChain).
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_max_tft_price())]
+		pub fn set_max_tft_price(origin: OriginFor<T>, price: u32) -> DispatchResult {
+			T::RestrictedOrigin::ensure_origin(origin)?;
+			ensure!(price > MinTftPrice::<T>::get(), Error::<T>::MaxPriceBelowMinPriceError);
+			MaxTftPrice::<T>::put(price);
+			Ok(())
+		}
+	}
+}
