@@ -378,11 +378,6 @@ fn assert_last_event<T: Config>(event: Event<T>) {
 	frame_system::Pallet::<T>::assert_last_event(event.into());
 }
 
-fn has_event<T: Config>(event: Event<T>) -> bool {
-	let event: <T as frame_system::Config>::RuntimeEvent = event.into();
-	frame_system::Pallet::<T>::events().iter().any(|record| record.event == event)
-}
-
 /// The balance of pricing policy 1's sales account, which receives the rest of the 50% share.
 fn sales_balance<T: Config>() -> Result<u128, BenchmarkError> {
 	let prices = T::Grid::pricing(1).ok_or(BenchmarkError::Stop("no pricing policy 1"))?;

@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
 		for farm in T::Grid::all_farms() {
 			for ip in farm.public_ips.iter().filter(|ip| ip.contract_id != 0) {
 				ensure!(
-					ip_owners.remove(&ip.ip.to_vec()) == Some(ip.contract_id),
+					ip_owners.remove(ip.ip.as_slice()) == Some(ip.contract_id),
 					"farm IP marked for a contract that does not hold it"
 				);
 			}

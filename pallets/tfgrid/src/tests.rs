@@ -3289,7 +3289,7 @@ fn sample_policy(
 #[test]
 fn sort_policies() {
 	test(|| {
-		let mut policies = vec![
+		let mut policies = [
 			sample_policy(1, true, NodeCertification::Diy, FarmCertification::Gold),
 			sample_policy(2, true, NodeCertification::Diy, FarmCertification::NotCertified),
 			sample_policy(3, true, NodeCertification::Certified, FarmCertification::Gold),
@@ -3305,7 +3305,7 @@ fn sort_policies() {
 #[test]
 fn test_farming_policies_ordering_and_assignment() {
 	test(|| {
-		let mut policies = vec![
+		let mut policies = [
 			sample_policy(1, true, NodeCertification::Diy, FarmCertification::NotCertified),
 			sample_policy(2, false, NodeCertification::Certified, FarmCertification::NotCertified),
 			sample_policy(3, true, NodeCertification::Certified, FarmCertification::Gold),
