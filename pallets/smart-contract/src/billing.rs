@@ -235,11 +235,8 @@ impl<T: Config> Pallet<T> {
 		let ctx = Self::billing_context();
 		let id = contract.contract_id;
 		let mut state = ContractPaymentState::<T>::get(id);
+		// Ended in memory only: `remove_contract` deletes it and its indexes.
 		contract.state = ContractState::Deleted(cause);
-		if let ContractData::NodeContract(node_contract) = &contract.contract_type {
-			ActiveNodeContracts::<T>::mutate(node_contract.node_id, |ids| ids.retain(|c| *c != id));
-		}
-		Contracts::<T>::insert(id, &contract);
 		let owner = Self::accrue(&contract, &mut state, &ctx)
 			.map(|(owner, _)| owner)
 			.or_else(|| T::Grid::twin_account(contract.twin_id));
@@ -432,12 +429,6 @@ impl<T: Config> Pallet<T> {
 			{
 				end = Settle::Final(Cause::OutOfFunds);
 				contract.state = ContractState::Deleted(Cause::OutOfFunds);
-				Contracts::<T>::insert(id, &contract);
-				if let ContractData::NodeContract(node_contract) = &contract.contract_type {
-					ActiveNodeContracts::<T>::mutate(node_contract.node_id, |ids| {
-						ids.retain(|c| *c != id)
-					});
-				}
 			},
 			_ => {},
 		}

@@ -213,20 +213,21 @@ impl<T: Config> Pallet<T> {
 		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
 		let twin_id = Self::caller_twin(who)?;
 		ensure!(contract.twin_id == twin_id, Error::<T>::TwinNotAuthorizedToCancelContract);
-		Self::do_cancel_contract(contract_id, Cause::CanceledByUser, true)
+		Self::cancel_loaded_contract(contract, Cause::CanceledByUser)
+	}
+
+	/// Ends a contract for the council or the DAO (see [`Self::cancel_loaded_contract`]).
+	pub(crate) fn do_cancel_contract_collective(contract_id: u64) -> DispatchResultWithPostInfo {
+		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+		Self::cancel_loaded_contract(contract, Cause::CanceledByCollective)
 	}
 
 	/// Ends a contract: bills it up to now, collects and distributes what it owes, removes it.
-	/// With `refuse_busy_rent`, a rent contract whose node runs node contracts is refused.
-	pub(crate) fn do_cancel_contract(
-		contract_id: u64,
-		cause: Cause,
-		refuse_busy_rent: bool,
-	) -> DispatchResultWithPostInfo {
-		let contract = Contracts::<T>::get(contract_id).ok_or(Error::<T>::ContractNotExists)?;
+	/// A rent contract whose node runs node contracts is refused.
+	fn cancel_loaded_contract(contract: Contract, cause: Cause) -> DispatchResultWithPostInfo {
 		if let ContractData::RentContract(rent) = &contract.contract_type {
 			ensure!(
-				!refuse_busy_rent || ActiveNodeContracts::<T>::get(rent.node_id).is_empty(),
+				ActiveNodeContracts::<T>::get(rent.node_id).is_empty(),
 				Error::<T>::NodeHasActiveContracts
 			);
 		}

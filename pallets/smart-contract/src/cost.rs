@@ -25,7 +25,7 @@ pub struct Ratio {
 impl Ratio {
 	/// Rounded to the nearest integer, halves up.
 	pub fn round(self) -> u128 {
-		self.num.saturating_add(self.den / 2) / self.den
+		div_round(self.num, self.den)
 	}
 }
 

@@ -817,7 +817,7 @@ pub mod pallet {
 			contract_id: u64,
 		) -> DispatchResultWithPostInfo {
 			T::RestrictedOrigin::ensure_origin(origin)?;
-			Self::do_cancel_contract(contract_id, Cause::CanceledByCollective, true)
+			Self::do_cancel_contract_collective(contract_id)
 		}
 	}
 

@@ -12,14 +12,15 @@ impl<T: Config> Pallet<T> {
 		T::Grid::node_id_of_twin(twin_id).ok_or_else(|| Error::<T>::NodeNotExists.into())
 	}
 
-	/// The node contract `contract_id` if it runs on `node_id`; `None` if it does not exist.
-	fn reported_contract(contract_id: u64, node_id: u32) -> Result<Option<()>, DispatchError> {
-		let Some(contract) = Contracts::<T>::get(contract_id) else { return Ok(None) };
+	/// Whether node contract `contract_id` exists; fails if it is another kind of contract or
+	/// runs on another node than `node_id`.
+	fn reported_contract_exists(contract_id: u64, node_id: u32) -> Result<bool, DispatchError> {
+		let Some(contract) = Contracts::<T>::get(contract_id) else { return Ok(false) };
 		let ContractData::NodeContract(node_contract) = &contract.contract_type else {
 			return Err(Error::<T>::InvalidContractType.into());
 		};
 		ensure!(node_contract.node_id == node_id, Error::<T>::NodeNotAuthorizedToComputeReport);
-		Ok(Some(()))
+		Ok(true)
 	}
 
 	pub(crate) fn do_report_contract_resources(
@@ -29,7 +30,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(reports.len() as u32 <= T::MaxReportsPerCall::get(), Error::<T>::TooManyReports);
 		let node_id = Self::caller_node(who)?;
 		for report in reports {
-			if Self::reported_contract(report.contract_id, node_id)?.is_none() {
+			if !Self::reported_contract_exists(report.contract_id, node_id)? {
 				continue;
 			}
 			NodeContractResources::<T>::insert(report.contract_id, &report);
@@ -53,7 +54,7 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::PricingPolicyNotExists)?;
 		let now = Self::now_secs();
 		for report in reports {
-			if Self::reported_contract(report.contract_id, node_id)?.is_none() {
+			if !Self::reported_contract_exists(report.contract_id, node_id)? {
 				continue;
 			}
 			let Ok(mut info) = ContractBillingInformationByID::<T>::try_get(report.contract_id)
