@@ -18,7 +18,7 @@ cp "$WASM" "$CARGO_TARGET_DIR/tfchain_runtime_benchmarks.wasm"
 WASM="$CARGO_TARGET_DIR/tfchain_runtime_benchmarks.wasm"
 
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_validator_set pallet_tfgrid pallet_kvstore pallet_burning pallet_smart_contract pallet_tft_price)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_validator_set pallet_tfgrid pallet_kvstore pallet_burning pallet_smart_contract pallet_tft_price pallet_dao pallet_minting)
 for pallet in "${pallets[@]}"; do
 	dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
 	log "benchmarking $pallet into $dir/src/weights.rs"

@@ -12,7 +12,7 @@ cd "$ROOT"
 
 cargo fmt --all -- --check
 cargo clippy --locked --release --workspace --all-targets -- -D warnings
-pallets=(pallet-validator-set pallet-tfgrid pallet-kvstore pallet-burning pallet-smart-contract pallet-tft-price)
+pallets=(pallet-validator-set pallet-tfgrid pallet-kvstore pallet-burning pallet-smart-contract pallet-tft-price pallet-dao pallet-minting)
 features=pallet-runtime-upgrade/try-runtime
 for pallet in "${pallets[@]}"; do
 	features="$features,$pallet/runtime-benchmarks,$pallet/try-runtime"

@@ -22,7 +22,7 @@ log "running the workspace tests (unit, runtime, end-to-end)"
 run_tests --workspace --no-fail-fast -- --test-threads 1
 
 log "running the pallet benchmark tests"
-for pallet in pallet-validator-set pallet-tfgrid pallet-kvstore pallet-burning pallet-smart-contract pallet-tft-price; do
+for pallet in pallet-validator-set pallet-tfgrid pallet-kvstore pallet-burning pallet-smart-contract pallet-tft-price pallet-dao pallet-minting; do
 	run_tests -p "$pallet" --features runtime-benchmarks -- benchmark
 done
 

@@ -20,6 +20,9 @@ pub trait ChangeNode {
 	/// A node is about to report a new power state; [`Tfgrid::node_power`] still returns the
 	/// old one when this is called.
 	fn node_power_state_changed(node: &Node);
+	/// Node `node` reported that it has been up for `uptime` seconds; the chain time of the
+	/// report is `now` (Unix seconds). Called after the registry stored the report.
+	fn node_uptime_reported(_node: &Node, _uptime: u64, _now: u64) {}
 
 	/// Upper bound of the weight of [`ChangeNode::node_changed`].
 	fn node_changed_weight() -> Weight {
@@ -31,6 +34,10 @@ pub trait ChangeNode {
 	}
 	/// Upper bound of the weight of [`ChangeNode::node_power_state_changed`].
 	fn node_power_state_changed_weight() -> Weight {
+		Weight::zero()
+	}
+	/// Upper bound of the weight of [`ChangeNode::node_uptime_reported`].
+	fn node_uptime_reported_weight() -> Weight {
 		Weight::zero()
 	}
 }
@@ -54,6 +61,10 @@ impl<A: ChangeNode, B: ChangeNode> ChangeNode for (A, B) {
 		A::node_power_state_changed(node);
 		B::node_power_state_changed(node);
 	}
+	fn node_uptime_reported(node: &Node, uptime: u64, now: u64) {
+		A::node_uptime_reported(node, uptime, now);
+		B::node_uptime_reported(node, uptime, now);
+	}
 	fn node_changed_weight() -> Weight {
 		A::node_changed_weight().saturating_add(B::node_changed_weight())
 	}
@@ -62,6 +73,9 @@ impl<A: ChangeNode, B: ChangeNode> ChangeNode for (A, B) {
 	}
 	fn node_power_state_changed_weight() -> Weight {
 		A::node_power_state_changed_weight().saturating_add(B::node_power_state_changed_weight())
+	}
+	fn node_uptime_reported_weight() -> Weight {
+		A::node_uptime_reported_weight().saturating_add(B::node_uptime_reported_weight())
 	}
 }
 
@@ -129,6 +143,43 @@ pub trait Tfgrid<AccountId, BlockNumber> {
 	fn release_public_ips(farm_id: u32, contract_id: u64) -> Vec<PublicIP>;
 	/// Every farm (reads them all: for invariant checks only).
 	fn all_farms() -> Vec<Farm>;
+	/// The reward rates of farming policy `policy_id`.
+	fn farming_rates(policy_id: u32) -> Option<FarmingRates>;
+	/// The highest node id handed out so far (ids start at 1; deleted ids leave gaps).
+	fn max_node_id() -> u32;
+}
+
+/// What minting needs of a farming policy: its reward rates and uptime gate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct FarmingRates {
+	/// Reward per CU, mUSD per month (30 days).
+	pub cu: u32,
+	/// Reward per SU, mUSD per month (30 days).
+	pub su: u32,
+	/// Reward per NU (GB of public traffic, base 1000), mUSD.
+	pub nu: u32,
+	/// Reward per public IPv4 address, mUSD per hour.
+	pub ipv4: u32,
+	/// Uptime below this percentage earns nothing.
+	pub minimal_uptime: u16,
+}
+
+/// Told by the contracts pallet how a node's capacity was used, for minting.
+pub trait GridUsageObserver {
+	/// Node `node_id` reported `bytes` of public traffic (NRU) for its contracts.
+	fn network_used(node_id: u32, bytes: u64);
+	/// Contracts on node `node_id` held `ips` public IPv4 addresses for the `seconds` that
+	/// end now.
+	fn public_ips_used(node_id: u32, ips: u32, seconds: u64);
+	/// Upper bound of the weight of either call.
+	fn usage_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+impl GridUsageObserver for () {
+	fn network_used(_: u32, _: u64) {}
+	fn public_ips_used(_: u32, _: u32, _: u64) {}
 }
 
 /// Why public IPs could not be reserved.

@@ -22,6 +22,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_kvstore, crate::TFKVStore]
 	[pallet_smart_contract, crate::SmartContractModule]
 	[pallet_tft_price, crate::TFTPriceModule]
+	[pallet_dao, crate::Dao]
+	[pallet_minting, crate::Minting]
 );
 
 /// The benchmarks this runtime offers and the storage info of every pallet.

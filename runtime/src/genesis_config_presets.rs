@@ -5,15 +5,16 @@
 //! are the ValidatorSet's initial set with their dev session keys; the council is Alice and Bob;
 //! the grid registry has TFChain's dev pricing and farming policies (Alice certifies nodes in
 //! `development`); the TFT price band is TFChain's 10–1000 mUSD with a first price of 50 mUSD
-//! (validators feed later prices with `set_prices`).
+//! (validators feed later prices with `set_prices`). Minting rewards nodes every minute in
+//! `development` and every hour in the test networks (30 days is the production default).
 //! The session length is the production default unless a chain spec patches
 //! `validatorSet.sessionLength` (the end-to-end tests do, to rotate sessions in seconds).
 
 #![warn(missing_docs)]
 
 use crate::{
-	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, TFTPriceModuleConfig, TfgridModuleConfig, ValidatorSetConfig,
+	AccountId, BalancesConfig, CouncilMembershipConfig, MintingConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, TFTPriceModuleConfig, TfgridModuleConfig, ValidatorSetConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -45,6 +46,7 @@ fn tfchain_genesis(
 	council: Vec<AccountId>,
 	endowed: Vec<AccountId>,
 	node_certifiers: Vec<AccountId>,
+	(reward_period, settle_delay): (u64, u64),
 ) -> Value {
 	let validators: Vec<(AccountId, SessionKeys)> = validators.into_iter().map(validator).collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -69,6 +71,7 @@ fn tfchain_genesis(
 			max_tft_price: 1000,
 			initial_price: Some(50),
 		},
+		minting: MintingConfig { reward_period, settle_delay },
 	})
 }
 
@@ -118,6 +121,11 @@ fn council() -> Vec<AccountId> {
 	vec![Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id()]
 }
 
+/// Minting in the development preset: one-minute reward periods, settled 12 s after their end.
+const DEV_MINTING: (u64, u64) = (60, 12);
+/// Minting in the test-network presets: one-hour periods, settled 5 minutes after their end.
+const TESTNET_MINTING: (u64, u64) = (3_600, 300);
+
 /// `development`: Alice validates alone.
 pub fn development_config_genesis() -> Value {
 	tfchain_genesis(
@@ -125,12 +133,13 @@ pub fn development_config_genesis() -> Value {
 		council(),
 		dev_accounts(),
 		vec![Sr25519Keyring::Alice.to_account_id()],
+		DEV_MINTING,
 	)
 }
 
 /// `local_testnet`: Alice and Bob validate.
 pub fn local_config_genesis() -> Value {
-	tfchain_genesis(vec![ALICE, BOB], council(), dev_accounts(), Vec::new())
+	tfchain_genesis(vec![ALICE, BOB], council(), dev_accounts(), Vec::new(), TESTNET_MINTING)
 }
 
 /// `four_validators`: Alice, Bob, Charlie and Dave validate.
@@ -145,6 +154,7 @@ pub fn four_validators_config_genesis() -> Value {
 		council(),
 		dev_accounts(),
 		Vec::new(),
+		TESTNET_MINTING,
 	)
 }
 

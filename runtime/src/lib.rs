@@ -184,6 +184,11 @@ mod runtime {
 	#[runtime::pallet_index(31)]
 	pub type RuntimeUpgrade = pallet_runtime_upgrade;
 
+	#[runtime::pallet_index(43)]
+	pub type Dao = pallet_dao;
+	#[runtime::pallet_index(44)]
+	pub type Minting = pallet_minting;
+
 	#[runtime::pallet_index(40)]
 	pub type Council = pallet_collective<Instance1>;
 	#[runtime::pallet_index(41)]

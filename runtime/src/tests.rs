@@ -147,7 +147,7 @@ fn four_validators_preset_is_valid() {
 #[test]
 fn pallet_indices_match_tfchain() {
 	use polkadot_sdk::frame_support::traits::PalletInfoAccess;
-	let expected: [(&str, usize); 19] = [
+	let expected: [(&str, usize); 21] = [
 		("System", 0),
 		("Timestamp", 1),
 		("Utility", 3),
@@ -167,6 +167,8 @@ fn pallet_indices_match_tfchain() {
 		("RuntimeUpgrade", 31),
 		("Council", 40),
 		("CouncilMembership", 41),
+		("Dao", 43),
+		("Minting", 44),
 	];
 	let actual = [
 		(crate::System::name(), crate::System::index()),
@@ -188,6 +190,8 @@ fn pallet_indices_match_tfchain() {
 		(crate::RuntimeUpgrade::name(), crate::RuntimeUpgrade::index()),
 		(crate::Council::name(), crate::Council::index()),
 		(crate::CouncilMembership::name(), crate::CouncilMembership::index()),
+		(crate::Dao::name(), crate::Dao::index()),
+		(crate::Minting::name(), crate::Minting::index()),
 	];
 	assert_eq!(actual, expected);
 }
@@ -275,5 +279,86 @@ fn runtime_bills_contracts_and_node_deletion_cancels_them() {
 		let farm = pallet_tfgrid::Farms::<Runtime>::get(farm).expect("farm");
 		assert!(farm.public_ips.iter().all(|ip| ip.contract_id == 0), "IP freed");
 		SmartContractModule::do_try_state().expect("contract invariants hold");
+	});
+}
+
+/// The registry's node hook reaches the DAO (farm weight) and minting (accrual), and the
+/// development preset's one-minute reward period settles a node's statement and mints it to
+/// the farm's twin.
+#[test]
+fn node_hooks_reach_the_dao_and_minting_and_the_dev_period_mints() {
+	use crate::{Balances, Dao, Minting, RuntimeEvent, RuntimeOrigin, TfgridModule};
+	use pallet_minting::{Event as MintingEvent, NodeAccruals};
+	use polkadot_sdk::frame_support::traits::Hooks;
+	use polkadot_sdk::pallet_timestamp;
+	use tfchain_primitives::{
+		grid::{Location, Node},
+		traits::GridBenchmarkHelper,
+	};
+
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_minting::RewardPeriod::<Runtime>::get(), 60);
+		let start = 1_700_000_040u64; // the start of a reward period
+		let set_time = |n: u32, t: u64| {
+			System::set_block_number(n);
+			pallet_timestamp::Now::<Runtime>::put(t * 1000);
+			Minting::on_initialize(n);
+		};
+		set_time(1, start);
+
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let zos = Sr25519Keyring::Two.to_account_id();
+		let farm = TfgridModule::make_farm(TfgridModule::make_twin(&charlie), 0, false);
+		TfgridModule::make_twin(&zos);
+		let gib = 1u64 << 30;
+		TfgridModule::create_node(
+			RuntimeOrigin::signed(zos.clone()),
+			farm,
+			tfchain_primitives::resources::Resources {
+				hru: 1024 * gib,
+				sru: 512 * gib,
+				cru: 8,
+				mru: 16 * gib,
+			},
+			Location {
+				city: b"Ghent".to_vec().try_into().expect("short"),
+				country: b"Belgium".to_vec().try_into().expect("short"),
+				latitude: b"51.05".to_vec().try_into().expect("short"),
+				longitude: b"3.71".to_vec().try_into().expect("short"),
+			},
+			Default::default(),
+			false,
+			false,
+			None,
+		)
+		.expect("node created");
+		let node: Node = pallet_tfgrid::Nodes::<Runtime>::get(1).expect("node 1");
+		assert_eq!(pallet_dao::FarmWeight::<Runtime>::get(farm), node.resources.get_node_weight());
+		assert!(NodeAccruals::<Runtime>::contains_key(1));
+
+		// Reports every 6 s through the next period's settlement (12 s after its end).
+		let before = Balances::free_balance(&charlie);
+		for n in 2..=16u32 {
+			let t = start + 6 * u64::from(n - 1);
+			set_time(n, t);
+			TfgridModule::report_uptime_v2(RuntimeOrigin::signed(zos.clone()), 1_000 + t, t)
+				.expect("uptime reported");
+		}
+		let minted: u128 = System::events()
+			.into_iter()
+			.filter_map(|record| match record.event {
+				RuntimeEvent::Minting(MintingEvent::NodeRewarded(statement)) => {
+					assert_eq!(statement.node_id, 1);
+					assert_eq!(statement.credited_secs, 60);
+					assert!(statement.uptime_met);
+					Some(statement.minted)
+				},
+				_ => None,
+			})
+			.sum();
+		assert!(minted > 0, "the period was settled and paid");
+		assert_eq!(Balances::free_balance(&charlie), before + minted);
+		Minting::do_try_state().expect("minting invariants hold");
+		Dao::do_try_state().expect("DAO invariants hold");
 	});
 }

@@ -29,7 +29,7 @@ use frame::{
 };
 use tfchain_primitives::{
 	grid::{PowerState, UptimeReports},
-	traits::{GridPrices, Tfgrid, TftPriceProvider},
+	traits::{GridPrices, GridUsageObserver, Tfgrid, TftPriceProvider},
 };
 
 /// Position of the billing hook: the next block whose slot is not fully billed, and how many
@@ -83,11 +83,17 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads(2).saturating_add(T::TftPrice::tft_price_musd_weight())
 	}
 
+	/// Weight of billing one contract: the benchmarked bill plus telling minting about public
+	/// IP use.
+	pub(crate) fn bill_weight() -> Weight {
+		T::WeightInfo::bill_contract().saturating_add(T::UsageObserver::usage_weight())
+	}
+
 	/// Largest weight billing one contract from the hook may take: a bill, a settlement and,
 	/// when its grace period ends, its removal. A rent contract may also move or end every node
 	/// contract on its node.
 	pub(crate) fn worst_bill_weight(contract: Option<&Contract>) -> Weight {
-		let base = T::WeightInfo::bill_contract()
+		let base = Self::bill_weight()
 			.saturating_add(T::WeightInfo::refresh_discount())
 			.saturating_add(T::WeightInfo::settle_contract())
 			.saturating_add(T::WeightInfo::cancel_contract());
@@ -111,7 +117,7 @@ impl<T: Config> Pallet<T> {
 	/// (What [`Self::end_contract`] reports for a contract: its bill, settlement and removal
 	/// charged separately, which covers the benchmarked cancellations.)
 	pub(crate) fn cancel_weight() -> Weight {
-		T::WeightInfo::bill_contract()
+		Self::bill_weight()
 			.saturating_add(T::WeightInfo::refresh_discount())
 			.saturating_add(T::WeightInfo::settle_contract())
 			.saturating_add(Self::end_weight())
@@ -191,7 +197,7 @@ impl<T: Config> Pallet<T> {
 
 	/// A scheduled bill of `contract`; settles when due. Returns the weight used.
 	pub(crate) fn bill_scheduled(contract: Contract, ctx: &BillingContext<T::AccountId>) -> Weight {
-		let mut weight = T::WeightInfo::bill_contract();
+		let mut weight = Self::bill_weight();
 		let id = contract.contract_id;
 		let mut state = ContractPaymentState::<T>::get(id);
 		let had_discount = state.discount_level.is_some();
@@ -219,7 +225,7 @@ impl<T: Config> Pallet<T> {
 		let mut state = ContractPaymentState::<T>::get(contract_id);
 		let (owner, _) =
 			Self::accrue(&contract, &mut state, &ctx).ok_or(Error::<T>::PricingPolicyNotExists)?;
-		let weight = T::WeightInfo::bill_contract().saturating_add(Self::settle(
+		let weight = Self::bill_weight().saturating_add(Self::settle(
 			contract,
 			state,
 			&owner,
@@ -240,7 +246,7 @@ impl<T: Config> Pallet<T> {
 		let owner = Self::accrue(&contract, &mut state, &ctx)
 			.map(|(owner, _)| owner)
 			.or_else(|| T::Grid::twin_account(contract.twin_id));
-		let mut weight = T::WeightInfo::bill_contract();
+		let mut weight = Self::bill_weight();
 		match owner {
 			Some(owner) => weight.saturating_accrue(Self::settle(
 				contract,
@@ -276,14 +282,11 @@ impl<T: Config> Pallet<T> {
 				let seconds = Self::billable_seconds(node_contract.node_id, since, ctx.now);
 				let rented = ActiveRentContractForNode::<T>::contains_key(node_contract.node_id);
 				let used = NodeContractResources::<T>::get(contract.contract_id).used;
-				let usd = cost::capacity_cost(
-					prices,
-					seconds,
-					&used,
-					node_contract.public_ips_list.len() as u32,
-					!rented,
-				)
-				.round();
+				let ips = node_contract.public_ips_list.len() as u32;
+				let usd = cost::capacity_cost(prices, seconds, &used, ips, !rented).round();
+				if ips > 0 && seconds > 0 {
+					T::UsageObserver::public_ips_used(node_contract.node_id, ips, seconds);
+				}
 				(usd, 0, seconds)
 			},
 			ContractData::RentContract(rent) => {
@@ -658,13 +661,13 @@ impl<T: Config> Pallet<T> {
 		if was_up {
 			// Going down: bill the time it was up. The hook runs before the new state is stored.
 			if Self::accrue(&contract, &mut state, &ctx).is_none() {
-				return T::WeightInfo::bill_contract();
+				return Self::bill_weight();
 			}
 		} else {
 			// Coming up (or re-stamping a standby): the standby time is not billed.
 			state.last_updated_seconds = state.last_updated_seconds.max(ctx.now);
 		}
 		ContractPaymentState::<T>::insert(contract.contract_id, state);
-		T::WeightInfo::bill_contract()
+		Self::bill_weight()
 	}
 }

@@ -37,7 +37,7 @@ impl<T: Config> ChangeNode for Pallet<T> {
 	}
 
 	fn node_power_state_changed_weight() -> Weight {
-		T::WeightInfo::bill_contract().saturating_add(T::DbWeight::get().reads(1))
+		Self::bill_weight().saturating_add(T::DbWeight::get().reads(1))
 	}
 }
 

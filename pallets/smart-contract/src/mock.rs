@@ -131,6 +131,7 @@ impl pallet_smart_contract::Config for Test {
 	type MaxNodeContractsPerNode = ConstU32<32>;
 	type MaxContractsPerBillingSlot = ConstU32<1000>;
 	type MaxReportsPerCall = ConstU32<64>;
+	type UsageObserver = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TfgridModule;

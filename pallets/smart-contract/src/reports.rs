@@ -3,7 +3,7 @@
 use crate::{cost, types::*, *};
 use alloc::vec::Vec;
 use frame::prelude::*;
-use tfchain_primitives::traits::Tfgrid;
+use tfchain_primitives::traits::{GridUsageObserver, Tfgrid};
 
 impl<T: Config> Pallet<T> {
 	/// The node of the caller's twin.
@@ -53,6 +53,7 @@ impl<T: Config> Pallet<T> {
 			.or_else(|| T::Grid::pricing(1))
 			.ok_or(Error::<T>::PricingPolicyNotExists)?;
 		let now = Self::now_secs();
+		let mut accepted_bytes = 0u64;
 		for report in reports {
 			if !Self::reported_contract_exists(report.contract_id, node_id)? {
 				continue;
@@ -69,7 +70,11 @@ impl<T: Config> Pallet<T> {
 				info.amount_unbilled.saturating_add(usd.min(u64::MAX as u128) as u64);
 			info.last_updated = report.timestamp;
 			ContractBillingInformationByID::<T>::insert(report.contract_id, info);
+			accepted_bytes = accepted_bytes.saturating_add(report.nru);
 			Self::deposit_event(Event::NruConsumptionReportReceived(report));
+		}
+		if accepted_bytes > 0 {
+			T::UsageObserver::network_used(node_id, accepted_bytes);
 		}
 		Ok(())
 	}

@@ -8,7 +8,7 @@ use tfchain_primitives::{
 		Farm, FarmCertification, FarmName, Node, NodeCertification, PublicIP, UptimeReports,
 		MAX_FARM_PUBLIC_IPS,
 	},
-	traits::{GridBenchmarkHelper, GridPrices, IpReservationError, Tfgrid},
+	traits::{FarmingRates, GridBenchmarkHelper, GridPrices, IpReservationError, Tfgrid},
 };
 
 impl<T: Config> Pallet<T> {
@@ -260,6 +260,20 @@ impl<T: Config> Tfgrid<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn all_farms() -> Vec<Farm> {
 		Farms::<T>::iter_values().collect()
+	}
+
+	fn farming_rates(policy_id: u32) -> Option<FarmingRates> {
+		FarmingPoliciesMap::<T>::try_get(policy_id).ok().map(|policy| FarmingRates {
+			cu: policy.cu,
+			su: policy.su,
+			nu: policy.nu,
+			ipv4: policy.ipv4,
+			minimal_uptime: policy.minimal_uptime,
+		})
+	}
+
+	fn max_node_id() -> u32 {
+		NodeID::<T>::get()
 	}
 }
 

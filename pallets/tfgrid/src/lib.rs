@@ -831,7 +831,8 @@ pub mod pallet {
 
 		/// Reports the caller node's uptime (seconds). Free when it succeeds. Emits `NodeUptimeReported`.
 		#[pallet::call_index(11)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_uptime())]
+		#[pallet::weight(<T as Config>::WeightInfo::report_uptime()
+			.saturating_add(T::NodeChanged::node_uptime_reported_weight()))]
 		pub fn report_uptime(origin: OriginFor<T>, uptime: u64) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let now = Self::now_secs();
@@ -1236,7 +1237,8 @@ pub mod pallet {
 		/// Reports the caller node's uptime with the node's clock as a hint, which must be
 		/// within `TimestampHintDrift` of the chain's. Free when it succeeds. Emits `NodeUptimeReported`.
 		#[pallet::call_index(38)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_uptime_v2())]
+		#[pallet::weight(<T as Config>::WeightInfo::report_uptime_v2()
+			.saturating_add(T::NodeChanged::node_uptime_reported_weight()))]
 		pub fn report_uptime_v2(
 			origin: OriginFor<T>,
 			uptime: u64,

@@ -183,6 +183,7 @@ impl<T: Config> Pallet<T> {
 				None => UptimeReports::first(now, NodePower::<T>::get(node.id).is_down()),
 			})
 		});
+		T::NodeChanged::node_uptime_reported(&node, uptime, now);
 		Self::deposit_event(Event::NodeUptimeReported(node.id, now, uptime));
 		Ok(())
 	}

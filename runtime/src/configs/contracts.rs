@@ -70,6 +70,8 @@ impl pallet_smart_contract::Config for Runtime {
 	/// 600 slots × 5000 = 3 million contracts at the default frequency.
 	type MaxContractsPerBillingSlot = ConstU32<5000>;
 	type MaxReportsPerCall = ConstU32<256>;
+	/// Minting rewards nodes for their public traffic and public IPs.
+	type UsageObserver = crate::Minting;
 	type WeightInfo = pallet_smart_contract::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TfgridModule;

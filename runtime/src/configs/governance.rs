@@ -1,12 +1,13 @@
-//! The council (a collective), its membership, who holds root-level power, and runtime upgrades.
+//! The council (a collective), its membership, the farmer DAO (`Dao`), who holds root-level
+//! power, and runtime upgrades.
 //!
 //! There is no sudo key, in any preset: root-level calls are reached through a council motion
 //! approved by at least 3/5 of the council ([`RootOrCouncil`]), as on TFChain.
 
 use super::RuntimeBlockWeights;
 use crate::{
-	AccountId, BlockNumber, Council, OriginCaller, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin,
+	AccountId, BlockNumber, Council, CouncilMembership, OriginCaller, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeOrigin, TfgridModule,
 };
 use core::cmp::Ordering;
 use polkadot_sdk::{
@@ -19,7 +20,7 @@ use polkadot_sdk::{
 	pallet_collective, pallet_membership,
 	sp_runtime::Perbill,
 };
-use tfchain_primitives::constants::HOURS;
+use tfchain_primitives::constants::{DAYS, HOURS};
 
 /// The council's collective instance.
 pub type CouncilCollective = pallet_collective::Instance1;
@@ -66,6 +67,30 @@ impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
 	type MembershipChanged = Council;
 	type MaxMembers = ConstU32<100>;
 	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_dao::Config for Runtime {
+	type Proposal = RuntimeCall;
+	/// Proposers, vetoers and closers: the members of `CouncilMembership`, as on TFChain.
+	type CouncilMembers = CouncilMembership;
+	type Tfgrid = TfgridModule;
+	/// TFChain: 7 days.
+	type MotionDuration = ConstU32<{ 7 * DAYS }>;
+	/// A custom duration lasts at least a day (TFChain accepted any), so farmers can vote.
+	type MinProposalDuration = ConstU32<DAYS>;
+	/// TFChain: less than 30 days.
+	type MaxProposalDuration = ConstU32<{ 30 * DAYS }>;
+	/// TFChain: 3 vetoes, now from 3 distinct council members.
+	type MinVetos = ConstU32<3>;
+	type MaxProposals = ConstU32<50>;
+	/// 16 KiB: runtime upgrades go through `system.authorize_upgrade(code_hash)`.
+	type MaxProposalLength = ConstU32<{ 16 * 1024 }>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type MaxDescriptionLength = ConstU32<1024>;
+	type MaxLinkLength = ConstU32<256>;
+	type WeightInfo = pallet_dao::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TfgridModule;
 }
 
 impl pallet_runtime_upgrade::Config for Runtime {

@@ -2,14 +2,15 @@
 //! needs (see `docs/compatibility.md`).
 
 use super::governance::RootOrCouncil;
-use crate::{Runtime, SmartContractModule, Timestamp};
+use crate::{Dao, Minting, Runtime, SmartContractModule, Timestamp};
 use polkadot_sdk::frame_support::traits::{ConstU32, ConstU64};
 
 impl pallet_tfgrid::Config for Runtime {
 	type RestrictedOrigin = RootOrCouncil;
 	type Time = Timestamp;
-	// The DAO (issue 5) subscribes here too once it exists.
-	type NodeChanged = SmartContractModule;
+	/// Contracts first (a deleted node's contracts are billed while it is still stored), then
+	/// the DAO's farm weights, then minting.
+	type NodeChanged = (SmartContractModule, (Dao, Minting));
 	type PublicIpModifier = SmartContractModule;
 	type NodeActiveContracts = SmartContractModule;
 	/// TFChain: 60 seconds.

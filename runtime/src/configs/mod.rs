@@ -3,7 +3,8 @@
 //! - this file: `frame_system`, timestamp, utility, scheduler and preimage;
 //! - [`consensus`]: Aura, GRANDPA, session, validator set and authorship;
 //! - [`monetary`]: balances, transaction fees and where they go;
-//! - [`governance`]: council, council membership and runtime upgrades;
+//! - [`governance`]: council, council membership, the farmer DAO and runtime upgrades;
+//! - [`rewards`]: proof-of-capacity minting;
 //! - [`grid`], [`contracts`], [`kvstore`]: the grid registry, contracts and billing, the TFT
 //!   price oracle and the key-value store.
 
@@ -15,6 +16,7 @@ pub mod governance;
 pub mod grid;
 pub mod kvstore;
 pub mod monetary;
+pub mod rewards;
 
 // `derive_impl` refers to the runtime's aggregated types by name, so they are all imported.
 use crate::{
