@@ -17,8 +17,8 @@ pub trait ChangeNode {
 	fn node_changed(old: Option<&Node>, new: &Node);
 	/// A node was removed from the registry.
 	fn node_deleted(node: &Node);
-	/// A node is about to report a new power state; [`Tfgrid::node_power`] still returns the
-	/// old one when this is called.
+	/// A node is about to go from `Up` to `Down` or back; [`Tfgrid::node_power`] still returns
+	/// the old state when this is called. (A repeated `Down` is not reported.)
 	fn node_power_state_changed(node: &Node);
 	/// Node `node` reported that it has been up for `uptime` seconds; the chain time of the
 	/// report is `now` (Unix seconds). Called after the registry stored the report.

@@ -121,10 +121,12 @@ fn council() -> Vec<AccountId> {
 	vec![Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id()]
 }
 
-/// Minting in the development preset: one-minute reward periods, settled 12 s after their end.
+/// Minting in the development preset: one-minute reward periods, settled 12 s after their end
+/// (nodes of a development chain must report more often than that).
 const DEV_MINTING: (u64, u64) = (60, 12);
-/// Minting in the test-network presets: one-hour periods, settled 5 minutes after their end.
-const TESTNET_MINTING: (u64, u64) = (3_600, 300);
+/// Minting in the test-network presets: one-hour periods, settled 45 minutes after their end
+/// (longer than Zero-OS's 40-minute uptime report interval).
+const TESTNET_MINTING: (u64, u64) = (3_600, 2_700);
 
 /// `development`: Alice validates alone.
 pub fn development_config_genesis() -> Value {

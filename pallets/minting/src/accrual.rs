@@ -78,7 +78,7 @@ impl<T: Config> Pallet<T> {
 			(Some(seen), _) => boot.max(seen),
 			// Reporting while still marked in standby: the standby ended when it booted.
 			(None, Some(since)) => {
-				let woke = boot.clamp(since, now);
+				let woke = boot.max(since).min(now);
 				accrual.credit(&periods, Credit::Standby, since, woke);
 				accrual.standby_since = None;
 				woke
@@ -137,7 +137,7 @@ impl<T: Config> ChangeNode for Pallet<T> {
 	}
 
 	fn node_changed_weight() -> Weight {
-		T::DbWeight::get().reads_writes(2, 1)
+		T::DbWeight::get().reads_writes(3, 1)
 	}
 
 	fn node_deleted_weight() -> Weight {

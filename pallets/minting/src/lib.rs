@@ -21,9 +21,11 @@
 //!   `rate_nu` per GB of traffic and `rate_ipv4` per IP-hour, in mUSD, converted to TFT at the
 //!   node's `connection_price`; nothing unless credited / expected uptime reaches the farming
 //!   policy's `minimal_uptime`.
-//! - **Chain stalls**: the time between two blocks beyond [`Config::StallThreshold`] is
-//!   recorded in [`StalledSeconds`] and removed from every node's expected uptime, so reports
-//!   that could not land do not cost farmers.
+//! - **Chain stalls**: reports that could not land cost nothing, since the next report that
+//!   lands proves the node ran through (uptime continuity). A gap between two blocks longer than
+//!   [`Config::StallThreshold`] is recorded whole in [`StalledSeconds`] (event
+//!   `ChainStallRecorded`) so that the settlement waits `SettleDelay` seconds of *live* chain
+//!   after a period's end, giving nodes time to report after a stall.
 //! - The view function `current_statement(node_id)` returns the statement a node would get if
 //!   its current period ended now.
 //!
@@ -181,6 +183,10 @@ pub mod pallet {
 			if self.settle_delay > 0 {
 				SettleDelay::<T>::put(self.settle_delay);
 			}
+			assert!(
+				SettleDelay::<T>::get() < RewardPeriod::<T>::get(),
+				"the settle delay must be shorter than the reward period"
+			);
 		}
 	}
 
@@ -249,8 +255,10 @@ pub mod pallet {
 			assert!(T::MaxNodesPerBlock::get() > 0, "MaxNodesPerBlock must allow progress");
 			let limit = T::SettlementWeightShare::get() * T::BlockWeights::get().max_block;
 			assert!(
-				T::WeightInfo::settle_node().all_lte(limit),
-				"SettlementWeightShare must fit one node"
+				T::WeightInfo::settle_node()
+					.saturating_add(T::WeightInfo::on_initialize_idle())
+					.all_lte(limit),
+				"SettlementWeightShare must fit the idle hook and one node"
 			);
 		}
 

@@ -1,6 +1,7 @@
-//! Settlement: once a period is over (plus `SettleDelay` seconds of live chain, so that late
-//! reports still count), the hook gives every node a statement and mints its reward, a
-//! metered number of nodes per block. Chain stalls are recorded per period and excused.
+//! Settlement: once a period is over (plus `SettleDelay` seconds of live chain, so that the
+//! reports crossing its end still count), the hook gives every node a statement and mints its
+//! reward, a metered number of nodes per block. Chain stalls are recorded per period so that
+//! they do not eat into the settle delay.
 
 use crate::{
 	reward::{reward_planck, uptime_met, RewardInputs},
@@ -131,8 +132,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let usage = if accrual.period == period { accrual.current } else { Default::default() };
-		let stalled = StalledSeconds::<T>::get(period);
-		let statement = Self::statement(period, &node, &usage, stalled, u64::MAX);
+		let statement = Self::statement(period, &node, &usage, u64::MAX);
 		let statement = Self::pay(statement);
 		accrual.period = period.saturating_add(1);
 		accrual.current = accrual.next;
@@ -147,12 +147,10 @@ impl<T: Config> Pallet<T> {
 		period: u32,
 		node: &Node,
 		usage: &PeriodUsage,
-		stalled_secs: u64,
 		until: u64,
 	) -> Statement<T::AccountId> {
 		let periods = Self::periods();
-		let lifetime = periods.overlap(period, node.created, until);
-		let expected_secs = lifetime.saturating_sub(stalled_secs);
+		let expected_secs = periods.overlap(period, node.created, until);
 		let rates: RewardRates =
 			T::Grid::farming_rates(node.farming_policy_id).map(Into::into).unwrap_or_default();
 		let standby_credit =
@@ -224,7 +222,6 @@ impl<T: Config> Pallet<T> {
 			usage.standby_secs =
 				usage.standby_secs.saturating_add(periods.overlap(accrual.period, since, now));
 		}
-		let stalled = StalledSeconds::<T>::get(accrual.period);
-		Some(Self::statement(accrual.period, &node, &usage, stalled, now))
+		Some(Self::statement(accrual.period, &node, &usage, now))
 	}
 }

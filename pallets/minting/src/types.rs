@@ -116,7 +116,7 @@ pub struct Statement<AccountId> {
 	pub farming_policy_id: u32,
 	/// The policy's rates.
 	pub rates: RewardRates,
-	/// Seconds the node could have been up: its lifetime in the period minus chain stalls.
+	/// Seconds the node could have been up: its lifetime in the period.
 	pub expected_secs: u64,
 	/// Seconds proven up by uptime reports.
 	pub uptime_secs: u64,

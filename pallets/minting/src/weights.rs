@@ -61,8 +61,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `545`
 		//  Estimated: `14592`
-		// Minimum execution time: 31_929_000 picoseconds.
-		Weight::from_parts(59_972_000, 14592)
+		// Minimum execution time: 32_000_000 picoseconds.
+		Weight::from_parts(40_466_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `277`
 		//  Estimated: `3653`
-		// Minimum execution time: 17_923_000 picoseconds.
-		Weight::from_parts(34_815_000, 3653)
+		// Minimum execution time: 18_274_000 picoseconds.
+		Weight::from_parts(24_145_000, 3653)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -87,8 +87,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Minting::NodeAccruals` (`max_values`: None, `max_size`: Some(98), added: 2573, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::NodePower` (r:1 w:0)
 	/// Proof: `TfgridModule::NodePower` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
-	/// Storage: `Minting::StalledSeconds` (r:1 w:0)
-	/// Proof: `Minting::StalledSeconds` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::FarmingPoliciesMap` (r:1 w:0)
 	/// Proof: `TfgridModule::FarmingPoliciesMap` (`max_values`: None, `max_size`: Some(188), added: 2663, mode: `MaxEncodedLen`)
 	/// Storage: `Minting::StandbyCredit` (r:1 w:0)
@@ -99,16 +97,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TfgridModule::Farms` (`max_values`: None, `max_size`: Some(11127), added: 13602, mode: `MaxEncodedLen`)
 	/// Storage: `TfgridModule::Twins` (r:1 w:0)
 	/// Proof: `TfgridModule::Twins` (`max_values`: None, `max_size`: Some(5503), added: 7978, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Minting::TotalMinted` (r:1 w:1)
 	/// Proof: `Minting::TotalMinted` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn settle_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1041`
+		//  Measured:  `1053`
 		//  Estimated: `14592`
-		// Minimum execution time: 90_279_000 picoseconds.
-		Weight::from_parts(152_946_000, 14592)
+		// Minimum execution time: 88_265_000 picoseconds.
+		Weight::from_parts(146_173_000, 14592)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Minting::LastBlockTime` (r:1 w:1)
 	/// Proof: `Minting::LastBlockTime` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -124,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `8475`
-		// Minimum execution time: 21_880_000 picoseconds.
-		Weight::from_parts(38_322_000, 8475)
+		// Minimum execution time: 22_342_000 picoseconds.
+		Weight::from_parts(41_668_000, 8475)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -137,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `177`
 		//  Estimated: `3563`
-		// Minimum execution time: 12_122_000 picoseconds.
-		Weight::from_parts(22_943_000, 3563)
+		// Minimum execution time: 12_393_000 picoseconds.
+		Weight::from_parts(21_811_000, 3563)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -152,8 +152,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `634`
 		//  Estimated: `3563`
-		// Minimum execution time: 19_456_000 picoseconds.
-		Weight::from_parts(32_131_000, 3563)
+		// Minimum execution time: 19_597_000 picoseconds.
+		Weight::from_parts(33_772_000, 3563)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -167,8 +167,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `183`
 		//  Estimated: `3563`
-		// Minimum execution time: 19_757_000 picoseconds.
-		Weight::from_parts(35_626_000, 3563)
+		// Minimum execution time: 20_418_000 picoseconds.
+		Weight::from_parts(36_699_000, 3563)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -177,37 +177,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn set_payout_account() -> Weight {
-		Weight::from_parts(59_972_000, 14592)
+		Weight::from_parts(40_466_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_standby_credit() -> Weight {
-		Weight::from_parts(34_815_000, 3653)
+		Weight::from_parts(24_145_000, 3653)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn settle_node() -> Weight {
-		Weight::from_parts(152_946_000, 14592)
+		Weight::from_parts(146_173_000, 14592)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(38_322_000, 8475)
+		Weight::from_parts(41_668_000, 8475)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn record_uptime() -> Weight {
-		Weight::from_parts(22_943_000, 3563)
+		Weight::from_parts(21_811_000, 3563)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn record_power_change() -> Weight {
-		Weight::from_parts(32_131_000, 3563)
+		Weight::from_parts(33_772_000, 3563)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn record_usage() -> Weight {
-		Weight::from_parts(35_626_000, 3563)
+		Weight::from_parts(36_699_000, 3563)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

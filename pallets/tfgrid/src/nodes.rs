@@ -247,7 +247,10 @@ impl<T: Config> Pallet<T> {
 		// As on TFChain, a repeated `Down` in a later block re-stamps when the node went down.
 		if state != node_power.state {
 			// The hook runs first, so contracts still see the old state (to bill up to now).
-			T::NodeChanged::node_power_state_changed(&node);
+			// A repeated `Down` only re-stamps the block: no change for the other pallets.
+			if matches!(state, PowerState::Down(_)) != node_power.is_down() {
+				T::NodeChanged::node_power_state_changed(&node);
+			}
 			node_power.state = state;
 			NodePower::<T>::insert(node.id, node_power);
 			NodeUptimeReports::<T>::mutate(node.id, |reports| {
