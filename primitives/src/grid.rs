@@ -99,6 +99,23 @@ grid_type! {
 	}
 }
 
+grid_type! {
+	/// A farming policy's reward rates and uptime gate, as minting uses and reports them.
+	#[derive(Default, Copy)]
+	pub struct FarmingRates {
+		/// Reward per CU, mUSD per month (30 days).
+		pub cu: u32,
+		/// Reward per SU, mUSD per month (30 days).
+		pub su: u32,
+		/// Reward per NU (GB of public traffic, base 1000), mUSD.
+		pub nu: u32,
+		/// Reward per public IPv4 address, mUSD per hour.
+		pub ipv4: u32,
+		/// Uptime below this percentage earns nothing.
+		pub minimal_uptime: u16,
+	}
+}
+
 impl UptimeReports {
 	/// The first report, at `now`.
 	pub fn first(now: u64, standby: bool) -> Self {

@@ -4,7 +4,7 @@
 //! [`NodeActiveContracts`]; the contracts, DAO and minting pallets read the registry through
 //! [`Tfgrid`]. The runtime wires the implementations together.
 
-use crate::grid::{Farm, Node, NodePower, PublicIP, UptimeReports};
+use crate::grid::{Farm, FarmingRates, Node, NodePower, PublicIP, UptimeReports};
 use alloc::vec::Vec;
 use polkadot_sdk::sp_runtime::Weight;
 
@@ -147,21 +147,6 @@ pub trait Tfgrid<AccountId, BlockNumber> {
 	fn farming_rates(policy_id: u32) -> Option<FarmingRates>;
 	/// The highest node id handed out so far (ids start at 1; deleted ids leave gaps).
 	fn max_node_id() -> u32;
-}
-
-/// What minting needs of a farming policy: its reward rates and uptime gate.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct FarmingRates {
-	/// Reward per CU, mUSD per month (30 days).
-	pub cu: u32,
-	/// Reward per SU, mUSD per month (30 days).
-	pub su: u32,
-	/// Reward per NU (GB of public traffic, base 1000), mUSD.
-	pub nu: u32,
-	/// Reward per public IPv4 address, mUSD per hour.
-	pub ipv4: u32,
-	/// Uptime below this percentage earns nothing.
-	pub minimal_uptime: u16,
 }
 
 /// Told by the contracts pallet how a node's capacity was used, for minting.

@@ -61,17 +61,15 @@ impl NodeAccrual {
 
 impl<T: Config> Pallet<T> {
 	/// The node's accrual, or a fresh one starting in the period holding `now`.
-	pub(crate) fn accrual_of(node_id: u32, now: u64) -> NodeAccrual {
-		NodeAccruals::<T>::get(node_id).unwrap_or_else(|| NodeAccrual {
-			period: Self::periods().of(now),
-			..Default::default()
-		})
+	pub(crate) fn accrual_of(node_id: u32, periods: &Periods, now: u64) -> NodeAccrual {
+		NodeAccruals::<T>::get(node_id)
+			.unwrap_or_else(|| NodeAccrual { period: periods.of(now), ..Default::default() })
 	}
 
 	/// Credits an uptime report of `uptime` seconds at chain time `now`.
 	pub(crate) fn record_uptime(node: &Node, uptime: u64, now: u64) {
 		let periods = Self::periods();
-		let mut accrual = Self::accrual_of(node.id, now);
+		let mut accrual = Self::accrual_of(node.id, &periods, now);
 		let boot = now.saturating_sub(uptime);
 		let from = match (accrual.last_seen, accrual.standby_since) {
 			(Some(seen), _) if boot <= seen.saturating_add(T::BootTolerance::get()) => seen,
@@ -96,7 +94,7 @@ impl<T: Config> Pallet<T> {
 	/// credits the standby time and counts as a liveness proof.
 	pub(crate) fn record_power_change(node: &Node, now: u64) {
 		let periods = Self::periods();
-		let mut accrual = Self::accrual_of(node.id, now);
+		let mut accrual = Self::accrual_of(node.id, &periods, now);
 		let going_down = !T::Grid::node_power(node.id).is_down();
 		if going_down {
 			if let Some(seen) = accrual.last_seen {
@@ -118,8 +116,8 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> ChangeNode for Pallet<T> {
 	fn node_changed(old: Option<&Node>, new: &Node) {
 		if old.is_none() {
-			let now = Self::now_secs();
-			NodeAccruals::<T>::insert(new.id, Self::accrual_of(new.id, now));
+			let accrual = Self::accrual_of(new.id, &Self::periods(), Self::now_secs());
+			NodeAccruals::<T>::insert(new.id, accrual);
 		}
 	}
 
@@ -155,16 +153,16 @@ impl<T: Config> ChangeNode for Pallet<T> {
 
 impl<T: Config> GridUsageObserver for Pallet<T> {
 	fn network_used(node_id: u32, bytes: u64) {
-		let now = Self::now_secs();
-		let mut accrual = Self::accrual_of(node_id, now);
-		accrual.add_traffic(&Self::periods(), now, bytes);
+		let (periods, now) = (Self::periods(), Self::now_secs());
+		let mut accrual = Self::accrual_of(node_id, &periods, now);
+		accrual.add_traffic(&periods, now, bytes);
 		NodeAccruals::<T>::insert(node_id, accrual);
 	}
 
 	fn public_ips_used(node_id: u32, ips: u32, seconds: u64) {
-		let now = Self::now_secs();
-		let mut accrual = Self::accrual_of(node_id, now);
-		accrual.credit(&Self::periods(), Credit::Ips(ips), now.saturating_sub(seconds), now);
+		let (periods, now) = (Self::periods(), Self::now_secs());
+		let mut accrual = Self::accrual_of(node_id, &periods, now);
+		accrual.credit(&periods, Credit::Ips(ips), now.saturating_sub(seconds), now);
 		NodeAccruals::<T>::insert(node_id, accrual);
 	}
 

@@ -10,7 +10,7 @@
 //!
 //! The three terms are summed as one fraction over `2_592_000 × 10^9` and rounded down once.
 
-use crate::types::RewardRates;
+use tfchain_primitives::grid::FarmingRates;
 
 /// Seconds in the month the CU and SU rates are quoted for (30 days).
 pub const SECS_PER_MONTH: u128 = 2_592_000;
@@ -44,7 +44,7 @@ pub struct RewardInputs {
 }
 
 /// The reward in planck for `inputs` at `rates`, assuming the uptime gate is met.
-pub fn reward_planck(rates: &RewardRates, inputs: &RewardInputs) -> u128 {
+pub fn reward_planck(rates: &FarmingRates, inputs: &RewardInputs) -> u128 {
 	if inputs.connection_price == 0 {
 		return 0;
 	}
@@ -75,8 +75,8 @@ pub fn reward_planck(rates: &RewardRates, inputs: &RewardInputs) -> u128 {
 mod tests {
 	use super::*;
 
-	const DIY: RewardRates =
-		RewardRates { cu: 2_400, su: 1_000, nu: 30, ipv4: 5, minimal_uptime: 95 };
+	const DIY: FarmingRates =
+		FarmingRates { cu: 2_400, su: 1_000, nu: 30, ipv4: 5, minimal_uptime: 95 };
 
 	#[test]
 	fn full_month_of_capacity() {
@@ -111,7 +111,7 @@ mod tests {
 	fn terms_round_once() {
 		// One second of 1 CU at 1 mUSD per month is far below a planck; a sum of such terms
 		// is rounded once, not per term.
-		let rates = RewardRates { cu: 1, su: 1, nu: 1, ipv4: 1, minimal_uptime: 0 };
+		let rates = FarmingRates { cu: 1, su: 1, nu: 1, ipv4: 1, minimal_uptime: 0 };
 		let inputs = RewardInputs {
 			cu: 1,
 			su: 1,
@@ -128,7 +128,7 @@ mod tests {
 	fn zero_price_pays_nothing_and_huge_inputs_do_not_overflow() {
 		let inputs = RewardInputs { cu: 6, su: 2, credited_secs: 10, ..Default::default() };
 		assert_eq!(reward_planck(&DIY, &inputs), 0);
-		let rates = RewardRates {
+		let rates = FarmingRates {
 			cu: u32::MAX,
 			su: u32::MAX,
 			nu: u32::MAX,

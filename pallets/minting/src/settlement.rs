@@ -112,11 +112,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle_node(period: u32, node_id: u32) -> Option<Statement<T::AccountId>> {
 		let node = T::Grid::node(node_id)?;
 		let periods = Self::periods();
-		let mut accrual = NodeAccruals::<T>::get(node_id).unwrap_or(NodeAccrual {
-			period,
-			last_seen: None,
-			..Default::default()
-		});
+		let mut accrual =
+			NodeAccruals::<T>::get(node_id).unwrap_or(NodeAccrual { period, ..Default::default() });
 		if accrual.period > period {
 			return None;
 		}
@@ -151,8 +148,7 @@ impl<T: Config> Pallet<T> {
 	) -> Statement<T::AccountId> {
 		let periods = Self::periods();
 		let expected_secs = periods.overlap(period, node.created, until);
-		let rates: RewardRates =
-			T::Grid::farming_rates(node.farming_policy_id).map(Into::into).unwrap_or_default();
+		let rates = T::Grid::farming_rates(node.farming_policy_id).unwrap_or_default();
 		let standby_credit =
 			StandbyCredit::<T>::get(node.farming_policy_id).unwrap_or(Perbill::one());
 		let credited_secs =
@@ -216,7 +212,7 @@ impl<T: Config> Pallet<T> {
 		let node = T::Grid::node(node_id)?;
 		let now = Self::now_secs();
 		let periods = Self::periods();
-		let accrual = Self::accrual_of(node_id, now);
+		let accrual = Self::accrual_of(node_id, &periods, now);
 		let mut usage = accrual.current;
 		if let Some(since) = accrual.standby_since {
 			usage.standby_secs =

@@ -8,16 +8,20 @@ use crate::{
 	Error, Event, NextPeriodToSettle, NodeAccruals, Settlement, StalledSeconds,
 };
 use frame::{deps::sp_runtime::DispatchError, testing_prelude::*};
-use tfchain_primitives::{grid::Power, traits::GridUsageObserver};
+use tfchain_primitives::{
+	grid::{FarmingRates, Power},
+	traits::GridUsageObserver,
+};
 
 /// Start of the genesis period.
 const T0: u64 = GENESIS_TIME;
 /// Start of the period after it.
 const T1: u64 = GENESIS_TIME + PERIOD;
 
-const DIY: RewardRates = RewardRates { cu: 2_400, su: 1_000, nu: 30, ipv4: 5, minimal_uptime: 95 };
-const CERTIFIED: RewardRates =
-	RewardRates { cu: 3_000, su: 1_250, nu: 38, ipv4: 6, minimal_uptime: 95 };
+const DIY: FarmingRates =
+	FarmingRates { cu: 2_400, su: 1_000, nu: 30, ipv4: 5, minimal_uptime: 95 };
+const CERTIFIED: FarmingRates =
+	FarmingRates { cu: 3_000, su: 1_250, nu: 38, ipv4: 6, minimal_uptime: 95 };
 
 /// Bob's farm with node 1 (6 CU, 2 SU) created at `T0` and reporting right away.
 fn bob_node() -> u32 {
@@ -47,7 +51,7 @@ fn target(power: Power) {
 }
 
 /// The reward of node 1's capacity (6 CU, 2 SU) at `rates` for `credited` seconds.
-fn capacity_reward(rates: &RewardRates, credited: u64) -> u128 {
+fn capacity_reward(rates: &FarmingRates, credited: u64) -> u128 {
 	let inputs = RewardInputs {
 		cu: 6,
 		su: 2,
@@ -385,7 +389,7 @@ fn farming_policy_limits_decide_which_rates_a_node_earns() {
 		assert_eq!(first.farming_policy_id, limited);
 		assert_eq!(
 			first.rates,
-			RewardRates { cu: 4_000, su: 2_000, nu: 50, ipv4: 10, minimal_uptime: 90 }
+			FarmingRates { cu: 4_000, su: 2_000, nu: 50, ipv4: 10, minimal_uptime: 90 }
 		);
 		assert_eq!(second.farming_policy_id, 1);
 		assert_eq!(second.rates, DIY);

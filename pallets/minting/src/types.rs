@@ -3,7 +3,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame::prelude::*;
 use scale_info::TypeInfo;
-use tfchain_primitives::traits::FarmingRates;
+use tfchain_primitives::grid::FarmingRates;
 
 /// What a node earned credit for in one reward period.
 #[derive(
@@ -59,45 +59,6 @@ pub struct NodeAccrual {
 	pub standby_since: Option<u64>,
 }
 
-/// A farming policy's reward rates as recorded in a statement.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	Debug,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub struct RewardRates {
-	/// mUSD per CU per month (30 days).
-	pub cu: u32,
-	/// mUSD per SU per month (30 days).
-	pub su: u32,
-	/// mUSD per NU (10^9 bytes of public traffic).
-	pub nu: u32,
-	/// mUSD per public IPv4 address per hour.
-	pub ipv4: u32,
-	/// Minimal uptime, percent.
-	pub minimal_uptime: u16,
-}
-
-impl From<FarmingRates> for RewardRates {
-	fn from(rates: FarmingRates) -> Self {
-		RewardRates {
-			cu: rates.cu,
-			su: rates.su,
-			nu: rates.nu,
-			ipv4: rates.ipv4,
-			minimal_uptime: rates.minimal_uptime,
-		}
-	}
-}
-
 /// One node's reward for one period, with every input, so anyone can recompute it
 /// (`docs/minting.md`).
 #[derive(
@@ -115,7 +76,7 @@ pub struct Statement<AccountId> {
 	/// The node's farming policy.
 	pub farming_policy_id: u32,
 	/// The policy's rates.
-	pub rates: RewardRates,
+	pub rates: FarmingRates,
 	/// Seconds the node could have been up: its lifetime in the period.
 	pub expected_secs: u64,
 	/// Seconds proven up by uptime reports.

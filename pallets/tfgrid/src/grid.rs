@@ -5,10 +5,10 @@ use alloc::vec::Vec;
 use frame::{prelude::*, traits::UnixTime};
 use tfchain_primitives::{
 	grid::{
-		Farm, FarmCertification, FarmName, Node, NodeCertification, PublicIP, UptimeReports,
-		MAX_FARM_PUBLIC_IPS,
+		Farm, FarmCertification, FarmName, FarmingRates, Node, NodeCertification, PublicIP,
+		UptimeReports, MAX_FARM_PUBLIC_IPS,
 	},
-	traits::{FarmingRates, GridBenchmarkHelper, GridPrices, IpReservationError, Tfgrid},
+	traits::{GridBenchmarkHelper, GridPrices, IpReservationError, Tfgrid},
 };
 
 impl<T: Config> Pallet<T> {
