@@ -12,6 +12,9 @@ command -v git >/dev/null || missing+=(git)
 command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# The node agent's networks: namespaces, bridges and taps (iproute2), NAT (nftables).
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nft >/dev/null || missing+=(nftables)
 if ((${#missing[@]})); then
 	log "installing Debian packages: ${missing[*]}"
 	SUDO=""

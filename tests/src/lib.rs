@@ -5,7 +5,8 @@
 //! The binary is `$TFCHAIN_BIN`, or `tfchain` in the target directory the tests were built in
 //! (`scripts/test.sh` builds it in the same cargo invocation as the tests).
 //!
-//! [`grid`] sets up twins, farms and nodes for the tests that need a grid.
+//! [`grid`] sets up twins, farms and nodes for the tests that need a grid; [`agent`] runs the
+//! node agent against a test chain.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::{
@@ -21,6 +22,7 @@ use subxt::{OnlineClient, PolkadotConfig};
 pub use subxt::{self, dynamic::Value, events::Phase};
 pub use subxt_signer::sr25519::{dev, Keypair};
 
+pub mod agent;
 pub mod grid;
 
 /// The client type used against our chain (u32 block numbers, `MultiAddress<AccountId32, ()>`).
