@@ -266,13 +266,7 @@ impl Node {
 
 	/// The node's Prometheus metrics, as text.
 	pub async fn metrics(&self) -> Result<String> {
-		use tokio::io::{AsyncReadExt, AsyncWriteExt};
-		let mut stream =
-			tokio::net::TcpStream::connect(("127.0.0.1", self.prometheus_port)).await?;
-		stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").await?;
-		let mut response = String::new();
-		stream.read_to_string(&mut response).await?;
-		Ok(response)
+		Ok(agent::http_get(self.prometheus_port, "/metrics").await?.1)
 	}
 }
 
